@@ -1,0 +1,189 @@
+/**
+ * The tape engine of reverse-mode autograd.
+ *
+ * Every op is defined once with `defineOp`: a forward that runs kernels of the
+ * current backend on views, and a backward written with Tensor ops. When any
+ * input requires grad (and grad mode is on), the output records a GradNode
+ * with an increasing id. Creation order is therefore a topological order:
+ * `backward()` collects the nodes reachable from the output and visits them
+ * by descending id, with no recursion.
+ *
+ * Gradients of broadcast inputs are summed back to the input's shape here,
+ * once, so no op has to un-broadcast by itself.
+ */
+import { getBackend, type Backend, type View } from '../tensor/backend.js';
+import { formatShape, sameShape, ShapeError } from '../tensor/shape.js';
+import { Tensor, type GradNode } from '../tensor/tensor.js';
+import { viewOf } from '../tensor/view.js';
+
+let gradEnabled = true;
+let nextNodeId = 0;
+
+/** Runs fn without recording any op (no graph, no gradients). */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** A tensor sharing t's values, cut from the graph: SG(t) in the paper's notation. */
+export function detach(t: Tensor): Tensor {
+  return new Tensor(t.view);
+}
+
+/** Per-call scratch space where a forward leaves what its backward needs (e.g. argmax). */
+export type Saved = Record<string, unknown>;
+
+export interface OpSpec<Attrs> {
+  /** Validates shapes and attributes; throws a ShapeError naming the op. */
+  check?(inputs: readonly Tensor[], attrs: Attrs): void;
+  /** Computes the output view with the backend's kernels. */
+  forward(k: Backend, inputs: View[], attrs: Attrs, saved: Saved): View;
+  /** Given g = ∂L/∂out, returns ∂L/∂input for each input (any broadcast shape, or null). */
+  backward(g: Tensor, inputs: readonly Tensor[], attrs: Attrs, saved: Saved, out: Tensor): (Tensor | null)[];
+}
+
+/** An op as applied: inputs and attributes in, a recorded output out. */
+export type OpFn<Attrs> = (inputs: readonly Tensor[], attrs: Attrs) => Tensor;
+
+/** Every op defined so far, by name (used by tests to check coverage). */
+export const opTable = new Map<string, OpSpec<never>>();
+
+/** Defines an op: returns the function that applies it and records it on the tape. */
+export function defineOp<Attrs = undefined>(name: string, spec: OpSpec<Attrs>): OpFn<Attrs> {
+  if (opTable.has(name)) throw new Error(`defineOp: op '${name}' is defined twice`);
+  opTable.set(name, spec as OpSpec<never>);
+  return (inputs, attrs) => {
+    const dtype = inputs[0]?.dtype;
+    for (const t of inputs) {
+      if (t.dtype !== dtype) throw new ShapeError(`${name}: dtypes differ: ${dtype} and ${t.dtype}`);
+    }
+    spec.check?.(inputs, attrs);
+    const saved: Saved = {};
+    const outView = spec.forward(
+      getBackend(),
+      inputs.map((t) => t.view),
+      attrs,
+      saved,
+    );
+    const out = new Tensor(outView);
+    if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+      out.requiresGrad = true;
+      const node: GradNode = {
+        id: nextNodeId++,
+        op: name,
+        inputs,
+        backward: (g) => spec.backward(g, inputs, attrs, saved, out),
+      };
+      out.node = node;
+    }
+    return out;
+  };
+}
+
+/**
+ * Back-propagates from `root`: accumulates ∂root/∂leaf into `leaf.grad` for
+ * every leaf that requires grad. `root` must be a scalar unless `grad`
+ * (∂L/∂root, same shape) is given.
+ */
+export function backward(root: Tensor, grad?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new Error(
+      'backward: the tensor does not require grad (no input required grad, or it was made under noGrad)',
+    );
+  }
+  if (grad === undefined) {
+    if (root.size !== 1) {
+      throw new ShapeError(
+        `backward: the output has shape ${formatShape(root.shape)}; pass its gradient, or call backward on a scalar`,
+      );
+    }
+    grad = new Tensor(getBackend().fill(root.shape, root.dtype, 1));
+  } else if (!sameShape(grad.shape, root.shape) || grad.dtype !== root.dtype) {
+    throw new ShapeError(
+      `backward: gradient ${formatShape(grad.shape)} ${grad.dtype} does not match output ${formatShape(root.shape)} ${root.dtype}`,
+    );
+  }
+
+  // 1. Collect every node reachable from root (iteratively).
+  const byId = new Map<number, Tensor>();
+  const stack: Tensor[] = [root];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (!t.node || byId.has(t.node.id)) continue;
+    byId.set(t.node.id, t);
+    for (const input of t.node.inputs) if (input.requiresGrad && input.node) stack.push(input);
+  }
+  const ids = [...byId.keys()].sort((a, b) => b - a);
+
+  // 2. Visit nodes from the newest to the oldest, passing gradients to inputs.
+  const pending = new Map<Tensor, Tensor>();
+  noGrad(() => {
+    if (!root.node) {
+      accumulateLeaf(root, grad);
+      return;
+    }
+    pending.set(root, grad);
+    for (const id of ids) {
+      const t = byId.get(id)!;
+      const g = pending.get(t);
+      if (!g) continue;
+      pending.delete(t); // free intermediate gradients as soon as they are used
+      const inputGrads = t.node!.backward(g);
+      t.node!.inputs.forEach((input, i) => {
+        const gi = inputGrads[i];
+        if (!gi || !input.requiresGrad) return;
+        const shaped = sumToShape(gi, input.shape, t.node!.op);
+        if (input.node) {
+          const previous = pending.get(input);
+          pending.set(input, previous ? addTensors(previous, shaped) : shaped);
+        } else {
+          accumulateLeaf(input, shaped);
+        }
+      });
+    }
+  });
+}
+
+function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+  leaf.grad = leaf.grad ? addTensors(leaf.grad, g) : g;
+}
+
+function addTensors(a: Tensor, b: Tensor): Tensor {
+  return new Tensor(getBackend().binary('add', a.view, b.view));
+}
+
+/**
+ * Sums a gradient over the axes along which its input was broadcast, so that
+ * it has the input's shape: leading extra axes, and axes where the input had size 1.
+ */
+export function sumToShape(g: Tensor, shape: readonly number[], op: string): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  if (lead < 0) {
+    throw new ShapeError(
+      `${op}: gradient ${formatShape(g.shape)} has lower rank than its input ${formatShape(shape)}`,
+    );
+  }
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) {
+    if (i < lead) axes.push(i);
+    else if (shape[i - lead] === 1 && g.shape[i] !== 1) axes.push(i);
+    else if (shape[i - lead] !== g.shape[i]) {
+      throw new ShapeError(
+        `${op}: gradient ${formatShape(g.shape)} does not broadcast to input ${formatShape(shape)}`,
+      );
+    }
+  }
+  const k = getBackend();
+  const summed = axes.length > 0 ? k.reduce('sum', g.view, axes) : k.contiguous(g.view);
+  return new Tensor(viewOf(k.contiguous(summed).data, shape));
+}

@@ -1,0 +1,118 @@
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch), NCHW layout:
+ *   y[n,o,oh,ow] = b[o] + Σ_{c,kh,kw} x[n, c, oh·s − p + kh, ow·s − p + kw] · w[o,c,kh,kw]
+ *
+ * Its two gradients are ops of their own, so that every backend runs them
+ * with its own kernel and they are differentiable in turn (each is linear in
+ * both arguments, and the three ops are adjoint to one another).
+ */
+import ndarray from 'ndarray';
+import { defineOp } from '../engine.js';
+import type { Conv2dParams } from '../../tensor/backend.js';
+import { formatShape, ShapeError, windowOutputSize } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { sum } from './reduce.js';
+
+export interface Conv2dOptions {
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+}
+
+const pair = (v: number | readonly [number, number]): [number, number] =>
+  typeof v === 'number' ? [v, v] : [v[0], v[1]];
+
+function checkConv(x: readonly number[], w: readonly number[], p: Conv2dParams): void {
+  if (x.length !== 4) throw new ShapeError(`conv2d: input must be [N,C,H,W], got ${formatShape(x)}`);
+  if (w.length !== 4) throw new ShapeError(`conv2d: weight must be [O,C,KH,KW], got ${formatShape(w)}`);
+  if (x[1] !== w[1]) {
+    throw new ShapeError(
+      `conv2d: input has ${x[1]} channels but weight expects ${w[1]}: ${formatShape(x)} and ${formatShape(w)}`,
+    );
+  }
+  for (const v of [...p.stride, ...p.padding]) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new ShapeError(`conv2d: stride and padding must be non-negative integers`);
+  }
+  if (p.stride[0] < 1 || p.stride[1] < 1) throw new ShapeError(`conv2d: stride must be at least 1`);
+  const ph = x[2]! + 2 * p.padding[0];
+  const pw = x[3]! + 2 * p.padding[1];
+  if (w[2]! > ph || w[3]! > pw) {
+    throw new ShapeError(
+      `conv2d: kernel ${w[2]}x${w[3]} is larger than the padded input ${ph}x${pw} (input ${formatShape(x)})`,
+    );
+  }
+}
+
+/** conv2d without bias; the bias is added by `conv2d` below with a broadcast add. */
+const conv2dOp = defineOp<Conv2dParams>('conv2d', {
+  check: ([x, w], p) => checkConv(x!.shape, w!.shape, p),
+  forward: (k, [x, w], p) => k.conv2d(x!, w!, null, p),
+  // ∂L/∂x = conv2dInputGrad(g, w), ∂L/∂w = conv2dWeightGrad(x, g)
+  backward: (g, [x, w], p) => [conv2dInputGrad(g, w!, x!.shape, p), conv2dWeightGrad(x!, g, w!.shape, p)],
+});
+
+/**
+ * ∂L/∂x of conv2d: the transposed convolution of g with w.
+ * As a function of (g, w) its own gradients are: ∂/∂g = conv2d(G, w), ∂/∂w = conv2dWeightGrad(G, g).
+ */
+const conv2dInputGradOp = defineOp<Conv2dParams & { xShape: readonly number[] }>('conv2dInputGrad', {
+  forward: (k, [g, w], { xShape, ...p }) => k.conv2dBackwardInput(g!, w!, xShape, p),
+  backward: (G, [g, w], { stride, padding }) => [
+    conv2dOp([G, w!], { stride, padding }),
+    conv2dWeightGrad(G, g!, w!.shape, { stride, padding }),
+  ],
+});
+
+/**
+ * ∂L/∂w of conv2d: the correlation of x with g.
+ * As a function of (x, g) its own gradients are: ∂/∂x = conv2dInputGrad(g, G), ∂/∂g = conv2d(x, G).
+ */
+const conv2dWeightGradOp = defineOp<Conv2dParams & { wShape: readonly number[] }>('conv2dWeightGrad', {
+  forward: (k, [x, g], { wShape, ...p }) => k.conv2dBackwardWeight(x!, g!, wShape, p),
+  backward: (G, [x, g], { stride, padding }) => [
+    conv2dInputGrad(g!, G, x!.shape, { stride, padding }),
+    conv2dOp([x!, G], { stride, padding }),
+  ],
+});
+
+function conv2dInputGrad(g: Tensor, w: Tensor, xShape: readonly number[], p: Conv2dParams): Tensor {
+  return conv2dInputGradOp([g, w], { stride: p.stride, padding: p.padding, xShape });
+}
+
+function conv2dWeightGrad(x: Tensor, g: Tensor, wShape: readonly number[], p: Conv2dParams): Tensor {
+  return conv2dWeightGradOp([x, g], { stride: p.stride, padding: p.padding, wShape });
+}
+
+/**
+ * y = conv2d(x, w) + b.  x [N,C,H,W], w [O,C,KH,KW], b [O] or null -> [N,O,OH,OW]
+ * with OH = ⌊(H + 2p − KH)/s⌋ + 1.  ∂L/∂b = Σ_{n,oh,ow} g.
+ */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  const p: Conv2dParams = { stride: pair(opts.stride ?? 1), padding: pair(opts.padding ?? 0) };
+  if (b && (b.rank !== 1 || b.shape[0] !== w.shape[0])) {
+    throw new ShapeError(`conv2d: bias must be [${w.shape[0]}], got ${formatShape(b.shape)}`);
+  }
+  const y = conv2dOp([x, w], p);
+  if (!b) return y;
+  return biasAdd([y, b], undefined);
+}
+
+/** y[n,o,h,w] = x[n,o,h,w] + b[o].  ∂L/∂b = Σ_{n,h,w} g. */
+const biasAdd = defineOp('biasAdd', {
+  // b is read as [O,1,1] so that it broadcasts over [N,O,H,W]
+  forward: (k, [y, b]) =>
+    k.binary('add', y!, ndarray(b!.data, [b!.shape[0]!, 1, 1], [b!.stride[0]!, 0, 0], b!.offset)),
+  backward: (g) => [g, sum(g, [0, 2, 3])],
+});
+
+/** Output spatial size of conv2d, for callers that build layers. */
+export function conv2dOutputSize(
+  h: number,
+  w: number,
+  kernel: [number, number],
+  opts: Conv2dOptions = {},
+): [number, number] {
+  const [sh, sw] = pair(opts.stride ?? 1);
+  const [ph, pw] = pair(opts.padding ?? 0);
+  return [windowOutputSize(h, kernel[0], sh, ph), windowOutputSize(w, kernel[1], sw, pw)];
+}

@@ -1,0 +1,16 @@
+/**
+ * The small data set bundled with the repository: a balanced subset of
+ * Fashion-MNIST (1000 train + 200 test images per class, 28×28 grayscale),
+ * see data/fashion-mnist/README.md. It is the default when no data is given.
+ */
+import { fileURLToPath } from 'node:url';
+import type { DatasetSplit, ImageDataset } from './dataset.js';
+import { loadDataset } from './detect.js';
+
+/** Absolute path of data/fashion-mnist, found relative to this module (works from any working directory). */
+export const BUNDLED_DATA_DIR: string = fileURLToPath(new URL('../../data/fashion-mnist', import.meta.url));
+
+/** Loads a split of the bundled Fashion-MNIST subset. */
+export function loadBundledDataset(split: Exclude<DatasetSplit, 'unlabeled'>, limit?: number): ImageDataset {
+  return loadDataset(BUNDLED_DATA_DIR, { format: 'idx', split, limit });
+}

@@ -1,0 +1,26 @@
+/** Tensors, shapes, random numbers and backends. */
+export { Tensor, tensor, fromArray, full, zeros, ones, scalar, arange } from './tensor.js';
+export type { GradNode, TensorOptions } from './tensor.js';
+export { randUniform, randNormal } from './creation.js';
+export { Rng } from './random.js';
+export { ShapeError, broadcastShapes, sizeOf, formatShape } from './shape.js';
+export type { Shape } from './shape.js';
+export {
+  getBackend,
+  setBackend,
+  withBackend,
+  registerBackend,
+  availableBackends,
+  backendByName,
+} from './backend.js';
+export type {
+  Backend,
+  DType,
+  FloatArray,
+  View,
+  UnaryOp,
+  BinaryOp,
+  ReduceOp,
+  Conv2dParams,
+  Pool2dParams,
+} from './backend.js';
