@@ -14,7 +14,7 @@
 import { getBackend, type Backend, type View } from '../tensor/backend.js';
 import { formatShape, sameShape, ShapeError } from '../tensor/shape.js';
 import { Tensor, type GradNode } from '../tensor/tensor.js';
-import { viewOf } from '../tensor/view.js';
+import { copyToArray, viewOf } from '../tensor/view.js';
 
 let gradEnabled = true;
 let nextNodeId = 0;
@@ -153,8 +153,13 @@ export function backward(root: Tensor, grad?: Tensor): void {
   });
 }
 
+/**
+ * leaf.grad += g. The first gradient is copied, so that every leaf owns a
+ * row-major .grad: g may be a broadcast view (stride 0), or the very tensor
+ * that another leaf or the caller also holds (y = a + b passes g to both).
+ */
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
-  leaf.grad = leaf.grad ? addTensors(leaf.grad, g) : g;
+  leaf.grad = leaf.grad ? addTensors(leaf.grad, g) : new Tensor(viewOf(copyToArray(g.view), g.shape));
 }
 
 function addTensors(a: Tensor, b: Tensor): Tensor {

@@ -8,8 +8,6 @@
  */
 export class Rng {
   private s: Uint32Array;
-  /** A cached second normal deviate from the Box–Muller pair, or null. */
-  private spareNormal: number | null = null;
 
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
@@ -68,18 +66,16 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
-  /** A standard normal deviate (Box–Muller). */
+  /**
+   * A normal deviate N(mean, std²) by Box–Muller: z = √(−2 ln u) · cos(2πv).
+   * The pair's second deviate (the sine) is not kept, so that `state()` is
+   * all there is to the generator and a restored one continues identically.
+   */
   normal(mean = 0, std = 1): number {
-    if (this.spareNormal !== null) {
-      const z = this.spareNormal;
-      this.spareNormal = null;
-      return mean + std * z;
-    }
     let u = 0;
     while (u === 0) u = this.next();
     const v = this.next();
     const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
     return mean + std * r * Math.cos(2 * Math.PI * v);
   }
 

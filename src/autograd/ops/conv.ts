@@ -34,6 +34,8 @@ function checkConv(x: readonly number[], w: readonly number[], p: Conv2dParams):
       throw new ShapeError(`conv2d: stride and padding must be non-negative integers`);
   }
   if (p.stride[0] < 1 || p.stride[1] < 1) throw new ShapeError(`conv2d: stride must be at least 1`);
+  if (w[2]! < 1 || w[3]! < 1)
+    throw new ShapeError(`conv2d: kernel must be at least 1x1, got ${formatShape(w)}`);
   const ph = x[2]! + 2 * p.padding[0];
   const pw = x[3]! + 2 * p.padding[1];
   if (w[2]! > ph || w[3]! > pw) {

@@ -20,7 +20,13 @@ const matmulOp = defineOp('matmul', {
         `matmul: inner dimensions differ: ${formatShape(a!.shape)} @ ${formatShape(b!.shape)}`,
       );
     }
-    broadcastShapes('matmul', a!.shape.slice(0, -2), b!.shape.slice(0, -2));
+    try {
+      broadcastShapes('matmul', a!.shape.slice(0, -2), b!.shape.slice(0, -2));
+    } catch {
+      throw new ShapeError(
+        `matmul: batch dimensions cannot be broadcast: ${formatShape(a!.shape)} @ ${formatShape(b!.shape)}`,
+      );
+    }
   },
   forward: (k, [a, b]) => k.matmul(a!, b!),
   backward: (g, [a, b]) => [matmul(g, transpose(b!)), matmul(transpose(a!), g)],

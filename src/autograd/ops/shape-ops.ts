@@ -6,7 +6,13 @@
 import ndarray from 'ndarray';
 import { defineOp } from '../engine.js';
 import type { View } from '../../tensor/backend.js';
-import { contiguousStrides, formatShape, resolveReshape, ShapeError } from '../../tensor/shape.js';
+import {
+  checkShape,
+  contiguousStrides,
+  formatShape,
+  resolveReshape,
+  ShapeError,
+} from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { broadcastStrides, isContiguous, zerosView } from '../../tensor/view.js';
 import { dtypeOf } from '../../tensor/view.js';
@@ -71,6 +77,7 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 /** Broadcasts x to `shape` as a view (stride 0 on new axes). ∂L/∂x = g summed back (by the engine). */
 const expandOp = defineOp<{ shape: number[] }>('expand', {
   check: ([x], { shape }) => {
+    checkShape('expand', shape);
     const lead = shape.length - x!.rank;
     const ok = lead >= 0 && x!.shape.every((d, i) => d === shape[lead + i] || d === 1);
     if (!ok) throw new ShapeError(`expand: cannot expand ${formatShape(x!.shape)} to ${formatShape(shape)}`);

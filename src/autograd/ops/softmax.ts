@@ -3,7 +3,7 @@
  * gradients come from the engine.
  */
 import { detach } from '../engine.js';
-import { formatShape, ShapeError } from '../../tensor/shape.js';
+import { formatShape, normalizeAxes, ShapeError } from '../../tensor/shape.js';
 import { tensor, type Tensor } from '../../tensor/tensor.js';
 import { exp, log, mul, neg, sub } from './elementwise.js';
 import { max, mean, sum } from './reduce.js';
@@ -13,6 +13,7 @@ import { max, mean, sum } from './reduce.js';
  * subtracted for numerical stability (m is detached: the result does not depend on it).
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  normalizeAxes('logSoftmax', axis, x.rank); // a clear error for a bad axis
   const m = detach(max(x, axis, true));
   const shifted = sub(x, m);
   return sub(shifted, log(sum(exp(shifted), axis, true)));
