@@ -144,3 +144,6 @@ export function withBackend<T>(backend: string | Backend, fn: () => T): T {
 import { ReferenceBackend } from './backends/reference.js';
 
 registerBackend('reference', () => new ReferenceBackend());
+import { GpujsBackend } from './backends/gpujs.js';
+
+registerBackend('gpujs', () => new GpujsBackend());

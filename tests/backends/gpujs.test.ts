@@ -1,0 +1,240 @@
+/**
+ * The gpujs backend against the reference backend, in every gpu.js mode usable
+ * here, on shapes chosen to break gather kernels: a reduction longer than 1000
+ * (gpu.js silently stops argument-bounded loops at 1000 iterations), odd
+ * sizes, padding edges, stride 2, batch > 1 and strided (non-contiguous) views.
+ *
+ * Tolerance (float32). Each output is a sum of T products of float32 inputs.
+ * Accumulating it in float32 errs by at most γ·Σ|terms| with γ = (T+1)·u
+ * (u = 2⁻²⁴, one rounding per product and per addition; Higham, Accuracy and
+ * Stability of Numerical Algorithms, §3.1), and storing the float64 reference
+ * in float32 adds u·|y|. Σ|terms| is the same op run by the reference on |inputs|.
+ * So |gpujs − reference| ≤ (T+2)·u·ref(|inputs|) must hold for every element,
+ * in any summation order; a dropped or wrong term breaks it by orders of magnitude.
+ */
+import { describe, expect, it } from 'vitest';
+import { Rng, randUniform, type Conv2dParams, type View } from '../../src/index.js';
+import { GPUJS_MODES, GpujsBackend, usableModes } from '../../src/tensor/backends/gpujs.js';
+import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
+import { copyToArray, viewOf } from '../../src/tensor/view.js';
+
+const reference = new ReferenceBackend();
+const u = 2 ** -24;
+const modes = usableModes();
+
+function rand(shape: number[], rng: Rng): View {
+  return randUniform(shape, rng, -1, 1).view;
+}
+
+/** A copy of v holding |v| (row-major). */
+function abs(v: View): View {
+  return viewOf(copyToArray(v).map(Math.abs), v.shape);
+}
+
+/** Asserts |got − want| ≤ (terms + 2)·u·magnitude elementwise, with equal shapes. */
+function expectClose(got: View, want: View, magnitude: View, terms: number): void {
+  expect(got.shape).toEqual(want.shape);
+  expect(got.data).toBeInstanceOf(Float32Array);
+  const g = copyToArray(got);
+  const w = copyToArray(want);
+  const m = copyToArray(magnitude);
+  let worst = 0;
+  for (let i = 0; i < w.length; i++) {
+    const bound = (terms + 2) * u * m[i]! + 1e-30;
+    worst = Math.max(worst, Math.abs(g[i]! - w[i]!) / bound);
+    if (!(Math.abs(g[i]! - w[i]!) <= bound)) {
+      throw new Error(`element ${i}: got ${g[i]}, reference ${w[i]}, bound ${bound}`);
+    }
+  }
+  expect(worst).toBeLessThanOrEqual(1);
+}
+
+/** A view of v's values laid out with axes permuted in memory: same logical tensor, new strides. */
+function permutedLayout(v: View, order: number[]): View {
+  // Store the tensor with axes in `order`, then transpose back: the result is
+  // equal to v elementwise but not row-major.
+  const stored = copyToArray(v.transpose(...order) as View);
+  const storedShape = order.map((a) => v.shape[a]!);
+  const inverse = order.map((_, i) => order.indexOf(i));
+  return viewOf(stored, storedShape).transpose(...inverse) as View;
+}
+
+/** Every other element along `axis` of a twice-as-long tensor: equal to v, stride doubled. */
+function everyOther(v: View, axis: number, rng: Rng): View {
+  const shape = [...v.shape];
+  shape[axis] = shape[axis]! * 2;
+  const big = rand(shape, rng);
+  const picked = big.step(...shape.map((_, i) => (i === axis ? 2 : 1))) as View;
+  reference.assign(picked, v);
+  return picked;
+}
+
+function checkMatmul(backend: GpujsBackend, a: View, b: View): void {
+  const K = a.shape[a.shape.length - 1]!;
+  expectClose(backend.matmul(a, b), reference.matmul(a, b), reference.matmul(abs(a), abs(b)), K);
+}
+
+interface ConvCase {
+  x: number[];
+  w: number[];
+  p: Conv2dParams;
+}
+
+/** conv2d and both gradients against the reference, for one case. */
+function checkConv(backend: GpujsBackend, c: ConvCase, rng: Rng, layout: (v: View) => View = (v) => v): void {
+  const x = layout(rand(c.x, rng));
+  const w = layout(rand(c.w, rng));
+  const bias = rand([c.w[0]!], rng);
+  const [N, C, ,] = c.x as [number, number, number, number];
+  const [O, , KH, KW] = c.w as [number, number, number, number];
+  const y = reference.conv2d(x, w, bias, c.p);
+  expectClose(
+    backend.conv2d(x, w, bias, c.p),
+    y,
+    reference.conv2d(abs(x), abs(w), abs(bias), c.p),
+    C * KH * KW + 1,
+  );
+  expectClose(
+    backend.conv2d(x, w, null, c.p),
+    reference.conv2d(x, w, null, c.p),
+    reference.conv2d(abs(x), abs(w), null, c.p),
+    C * KH * KW,
+  );
+
+  const [, , OH, OW] = y.shape as [number, number, number, number];
+  const gy = layout(rand(y.shape, rng));
+  expectClose(
+    backend.conv2dBackwardInput(gy, w, x.shape, c.p),
+    reference.conv2dBackwardInput(gy, w, x.shape, c.p),
+    reference.conv2dBackwardInput(abs(gy), abs(w), x.shape, c.p),
+    O * KH * KW,
+  );
+  expectClose(
+    backend.conv2dBackwardWeight(x, gy, w.shape, c.p),
+    reference.conv2dBackwardWeight(x, gy, w.shape, c.p),
+    reference.conv2dBackwardWeight(abs(x), abs(gy), w.shape, c.p),
+    N * OH * OW,
+  );
+}
+
+const p = (stride: [number, number], padding: [number, number]): Conv2dParams => ({ stride, padding });
+
+describe.each(modes)('gpujs backend, mode %s', (mode) => {
+  const backend = new GpujsBackend({ mode });
+
+  it('matmul with K > 1000 (beyond gpu.js loop cap), odd sizes', () => {
+    const rng = new Rng(1);
+    checkMatmul(backend, rand([3, 1029], rng), rand([1029, 5], rng));
+    checkMatmul(backend, rand([1, 1], rng), rand([1, 7], rng));
+  });
+
+  it('matmul on random shapes, with broadcast batches', () => {
+    const rng = new Rng(2);
+    for (let trial = 0; trial < 4; trial++) {
+      const [M, K, N] = [1 + rng.int(9), 1 + rng.int(40), 1 + rng.int(9)];
+      checkMatmul(backend, rand([M, K], rng), rand([K, N], rng));
+    }
+    checkMatmul(backend, rand([2, 3, 7, 13], rng), rand([3, 13, 9], rng)); // batch [2,3] × [3]
+    checkMatmul(backend, rand([4, 5, 6], rng), rand([6, 3], rng)); // b shared by every batch
+  });
+
+  it('matmul on non-contiguous inputs: transposed, strided, transposed inside a batch', () => {
+    const rng = new Rng(3);
+    const aT = rand([11, 6], rng).transpose(1, 0) as View; // [6, 11], column-major
+    const bStrided = everyOther(rand([11, 4], rng), 1, rng); // [11, 4], column stride 2
+    checkMatmul(backend, aT, bStrided);
+    const batchedT = rand([3, 1010, 5], rng).transpose(0, 2, 1) as View; // [3, 5, 1010]
+    checkMatmul(backend, batchedT, permutedLayout(rand([3, 1010, 2], rng), [2, 0, 1]));
+    const offsetRows = rand([9, 8], rng).hi(7, 8).lo(2, 0) as View; // rows 2..6, offset > 0
+    checkMatmul(backend, offsetRows, rand([8, 3], rng));
+  });
+
+  it('conv2d and its gradients with a reduction > 1000 in each kernel', () => {
+    const rng = new Rng(4);
+    checkConv(backend, { x: [1, 1030, 3, 3], w: [2, 1030, 2, 2], p: p([1, 1], [0, 0]) }, rng); // forward: C
+    checkConv(backend, { x: [1, 2, 4, 4], w: [1030, 2, 3, 3], p: p([1, 1], [1, 1]) }, rng); // input grad: O
+    checkConv(backend, { x: [1025, 1, 3, 3], w: [2, 1, 3, 3], p: p([1, 1], [1, 1]) }, rng); // weight grad: N
+  });
+
+  it('conv2d: odd sizes, padding edges, stride 2, batch > 1', () => {
+    const rng = new Rng(5);
+    checkConv(backend, { x: [2, 3, 7, 9], w: [5, 3, 3, 3], p: p([2, 2], [1, 1]) }, rng);
+    checkConv(backend, { x: [3, 2, 8, 5], w: [3, 2, 1, 5], p: p([2, 1], [0, 2]) }, rng);
+    checkConv(backend, { x: [2, 2, 2, 2], w: [3, 2, 3, 3], p: p([1, 1], [1, 1]) }, rng); // kernel = padded image
+    checkConv(backend, { x: [2, 1, 6, 6], w: [2, 1, 2, 2], p: p([2, 2], [0, 0]) }, rng); // windows tile the image
+    for (let trial = 0; trial < 3; trial++) {
+      const [KH, KW] = [1 + rng.int(3), 1 + rng.int(3)];
+      const [ph, pw] = [rng.int(KH), rng.int(KW)];
+      const x = [1 + rng.int(3), 1 + rng.int(4), KH + rng.int(6), KW + rng.int(6)];
+      checkConv(
+        backend,
+        { x, w: [1 + rng.int(4), x[1]!, KH, KW], p: p([1 + rng.int(2), 1 + rng.int(2)], [ph, pw]) },
+        rng,
+      );
+    }
+  });
+
+  it('conv2d on non-contiguous inputs', () => {
+    const rng = new Rng(6);
+    const c: ConvCase = { x: [2, 3, 6, 5], w: [4, 3, 3, 3], p: p([2, 1], [1, 1]) };
+    checkConv(backend, c, rng, (v) => permutedLayout(v, [0, 1, 3, 2]));
+    checkConv(backend, c, rng, (v) => everyOther(v, 1, rng));
+  });
+
+  it('float64 tensors fall back to the base backend', () => {
+    const rng = new Rng(7);
+    const a = randUniform([3, 4], rng, -1, 1, { dtype: 'float64' }).view;
+    const b = randUniform([4, 2], rng, -1, 1, { dtype: 'float64' }).view;
+    const y = backend.matmul(a, b);
+    expect(y.data).toBeInstanceOf(Float64Array);
+    expect(Array.from(y.data)).toEqual(Array.from(reference.matmul(a, b).data));
+  });
+
+  it('compiles one kernel per op and shape, and reuses it', () => {
+    const rng = new Rng(8);
+    const own = new GpujsBackend({ mode, maxCachedKernels: 2 });
+    const a = rand([2, 3], rng);
+    const b = rand([3, 4], rng);
+    own.matmul(a, b);
+    own.matmul(rand([2, 3], rng), rand([3, 4], rng));
+    expect(own.cachedKernelCount).toBe(1);
+    own.matmul(rand([2, 5], rng), rand([5, 4], rng));
+    own.matmul(rand([1, 5], rng), rand([5, 4], rng));
+    expect(own.cachedKernelCount).toBe(2); // the oldest was dropped
+    checkMatmul(own, a, b); // and is compiled again when needed
+    own.destroy();
+  });
+});
+
+describe('gpujs modes', () => {
+  it('constructs with no arguments, in the best usable mode', () => {
+    const backend = new GpujsBackend();
+    expect(modes).toContain(backend.mode);
+    expect(backend.mode).toBe(modes[0]);
+    expect(backend.name).toBe(`gpujs-${backend.mode}`);
+    const rng = new Rng(9);
+    checkMatmul(backend, rand([2, 3], rng), rand([3, 2], rng));
+  });
+
+  it('cpu mode is always usable', () => {
+    expect(GpujsBackend.probe('cpu')).toEqual({ ok: true });
+  });
+
+  const unavailable = GPUJS_MODES.filter((m) => !modes.includes(m));
+  it('reports why each unavailable mode cannot run, in one line', () => {
+    // webgpu is never usable: its kernels are asynchronous and the Backend interface is not.
+    expect(unavailable).toContain('webgpu');
+    for (const mode of [...unavailable, 'no-such-mode']) {
+      const probe = GpujsBackend.probe(mode);
+      expect(probe.ok).toBe(false);
+      expect(probe.reason).toMatch(/^[^\n]{10,}$/);
+      expect(() => new GpujsBackend({ mode: mode as never })).toThrow(
+        `gpujs mode '${mode}' is unavailable: ${probe.reason}`,
+      );
+    }
+  });
+
+  it('usable modes probe ok', () => {
+    for (const mode of modes) expect(GpujsBackend.probe(mode)).toEqual({ ok: true });
+  });
+});
