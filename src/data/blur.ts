@@ -7,6 +7,14 @@
  * pixel is not repeated: index −1 reads index 1, index W reads W − 2).
  */
 import { emptyLike, type FloatImage } from './image.js';
+import { Float32Scratch, Float64Scratch, Int32Scratch } from './scratch.js';
+
+const scratch = {
+  kernel: new Float64Scratch(),
+  rowPass: new Float32Scratch(),
+  xs: new Int32Scratch(),
+  ys: new Int32Scratch(),
+};
 
 /**
  * The odd kernel size for an image side, ≈10% of it as in SimCLR:
@@ -18,10 +26,9 @@ export function blurKernelSize(side: number): number {
 }
 
 /** The normalised 1-D Gaussian kernel of odd size K and width σ. */
-export function gaussianKernel1d(size: number, sigma: number): Float64Array {
+export function gaussianKernel1d(size: number, sigma: number, kernel: Float64Array = new Float64Array(size)): Float64Array {
   if (!Number.isInteger(size) || size < 1 || size % 2 === 0) throw new RangeError(`kernel size must be odd, got ${size}`);
   if (!(sigma > 0)) throw new RangeError(`sigma must be positive, got ${sigma}`);
-  const kernel = new Float64Array(size);
   const half = (size - 1) / 2;
   let total = 0;
   for (let i = 0; i < size; i++) {
@@ -42,36 +49,46 @@ export function reflectIndex(i: number, n: number): number {
   return j;
 }
 
-/** Blurs every channel of `img` with a K×K Gaussian of width σ (separable, reflect padding). */
-export function gaussianBlur(img: FloatImage, kernelSize: number, sigma: number): FloatImage {
-  const kernel = gaussianKernel1d(kernelSize, sigma);
+/**
+ * Blurs every channel of `img` with a K×K Gaussian of width σ (separable,
+ * reflect padding). `out` may be `img` itself.
+ */
+export function gaussianBlur(
+  img: FloatImage,
+  kernelSize: number,
+  sigma: number,
+  out: FloatImage = emptyLike(img),
+): FloatImage {
+  const kernel = gaussianKernel1d(kernelSize, sigma, scratch.kernel.get(kernelSize));
   const half = (kernelSize - 1) / 2;
   const { channels, height: H, width: W } = img;
-  const tmp = new Float32Array(img.data.length);
-  const out = emptyLike(img);
-  // Column index after reflection, per (x, tap): xs[x · K + t] = reflect(x + t − half)
-  const xs = new Int32Array(W * kernelSize);
+  // Source index after reflection, per (position, tap): xs[x · K + t] = reflect(x + t − half)
+  const xs = scratch.xs.get(W * kernelSize);
   for (let x = 0; x < W; x++) for (let t = 0; t < kernelSize; t++) xs[x * kernelSize + t] = reflectIndex(x + t - half, W);
-  const ys = new Int32Array(H * kernelSize);
+  const ys = scratch.ys.get(H * kernelSize);
   for (let y = 0; y < H; y++) for (let t = 0; t < kernelSize; t++) ys[y * kernelSize + t] = reflectIndex(y + t - half, H);
 
+  const tmp = scratch.rowPass.get(H * W); // one channel after the row pass
+  const src = img.data;
+  const dst = out.data;
   for (let c = 0; c < channels; c++) {
     const base = c * H * W;
-    // along rows: tmp[y, x] = Σ_t k[t] · img[y, reflect(x + t − half)]
+    // along rows: tmp[y, x] = Σ_t k[t] · img[c, y, reflect(x + t − half)]
     for (let y = 0; y < H; y++) {
-      const row = base + y * W;
       for (let x = 0; x < W; x++) {
         let sum = 0;
-        for (let t = 0; t < kernelSize; t++) sum += kernel[t]! * img.data[row + xs[x * kernelSize + t]!]!;
-        tmp[row + x] = sum;
+        for (let t = 0; t < kernelSize; t++) sum += kernel[t]! * src[base + y * W + xs[x * kernelSize + t]!]!;
+        tmp[y * W + x] = sum;
       }
     }
-    // along columns: out[y, x] = Σ_t k[t] · tmp[reflect(y + t − half), x]
+    // along columns: out[c, y, :] = Σ_t k[t] · tmp[reflect(y + t − half), :]   (src[c] is no longer read)
+    dst.fill(0, base, base + H * W);
     for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        let sum = 0;
-        for (let t = 0; t < kernelSize; t++) sum += kernel[t]! * tmp[base + ys[y * kernelSize + t]! * W + x]!;
-        out.data[base + y * W + x] = sum;
+      const outRow = base + y * W;
+      for (let t = 0; t < kernelSize; t++) {
+        const w = kernel[t]!;
+        const inRow = ys[y * kernelSize + t]! * W;
+        for (let x = 0; x < W; x++) dst[outRow + x] = dst[outRow + x]! + w * tmp[inRow + x]!;
       }
     }
   }

@@ -7,6 +7,20 @@ import { fileURLToPath } from 'node:url';
 import type { DatasetSplit, ImageDataset } from './dataset.js';
 import { loadDataset } from './detect.js';
 
+/** Fashion-MNIST's class names, label 0..9 (also in data/fashion-mnist/classes.txt). */
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
+
 /** Absolute path of data/fashion-mnist, found relative to this module (works from any working directory). */
 export const BUNDLED_DATA_DIR: string = fileURLToPath(new URL('../../data/fashion-mnist', import.meta.url));
 

@@ -15,22 +15,10 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Rng } from '../tensor/random.js';
-import { BUNDLED_DATA_DIR } from './bundled.js';
+import { BUNDLED_DATA_DIR, FASHION_MNIST_CLASSES } from './bundled.js';
 import { subsetDataset, type ImageDataset } from './dataset.js';
 import { encodeIdx, loadIdx } from './idx.js';
 
-export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
 /** The seed the bundled subset was made with. */
 export const SUBSET_SEED = 2023;
 

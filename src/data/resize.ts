@@ -20,6 +20,7 @@
  * columns into [C, outH, outW].
  */
 import type { ImageDataset } from './dataset.js';
+import { Float64Scratch, Int32Scratch } from './scratch.js';
 
 /** A rectangle of an image, in whole pixels. */
 export interface CropBox {
@@ -37,20 +38,33 @@ interface Taps {
   maxTaps: number;
 }
 
-/** Triangle-filter taps reading input pixels start..start+inLength-1 into outLength pixels. */
-function triangleTaps(start: number, inLength: number, outLength: number): Taps {
+/** Scratch memory for the taps of the two axes and the intermediate image (see scratch.ts). */
+const scratch = {
+  first: [new Int32Scratch(), new Int32Scratch()],
+  count: [new Int32Scratch(), new Int32Scratch()],
+  weights: [new Float64Scratch(), new Float64Scratch()],
+  rowPass: new Float64Scratch(),
+  columnSum: new Float64Scratch(),
+};
+
+/**
+ * Triangle-filter taps reading input pixels start..start+inLength-1 into
+ * outLength pixels. `axis` (0 or 1) picks the scratch slot.
+ */
+function triangleTaps(start: number, inLength: number, outLength: number, axis: 0 | 1): Taps {
   const scale = inLength / outLength;
   const filterScale = Math.max(scale, 1);
   const support = filterScale; // the triangle's half-width, in input pixels
-  const maxTaps = Math.ceil(support) * 2 + 1;
-  const first = new Int32Array(outLength);
-  const count = new Int32Array(outLength);
-  const weights = new Float64Array(outLength * maxTaps);
+  const maxTaps = Math.ceil(2 * support) + 1;
+  const first = scratch.first[axis]!.get(outLength);
+  const count = scratch.count[axis]!.get(outLength);
+  const weights = scratch.weights[axis]!.get(outLength * maxTaps);
   const end = start + inLength;
   for (let i = 0; i < outLength; i++) {
     const center = start + (i + 0.5) * scale;
-    const lo = Math.max(Math.floor(center - support), start);
-    const hi = Math.min(Math.ceil(center + support), end);
+    // the pixels j with a non-zero weight: |j + 0.5 − center| < support
+    const lo = Math.max(Math.floor(center - 0.5 - support) + 1, start);
+    const hi = Math.min(Math.ceil(center - 0.5 + support), end);
     let total = 0;
     for (let j = lo; j < hi; j++) {
       const w = Math.max(0, 1 - Math.abs((j + 0.5 - center) / filterScale)); // triangle
@@ -86,36 +100,44 @@ export function resizeCrop(
   if (box.top + box.height > height || box.left + box.width > width) {
     throw new RangeError(`resizeCrop: box ${JSON.stringify(box)} leaves the ${height}×${width} image`);
   }
-  const cols = triangleTaps(box.left, box.width, outW);
-  const rows = triangleTaps(box.top, box.height, outH);
-  // Pass 1, along rows: tmp[c, y - top, ox] = Σ_k wx[ox, k] · src[c, y, firstX[ox] + k] · valueScale
-  const tmp = new Float64Array(channels * box.height * outW);
+  const cols = triangleTaps(box.left, box.width, outW, 0);
+  const rows = triangleTaps(box.top, box.height, outH, 1);
+  const boxH = box.height;
+  // Pass 1, along rows: tmp[c, y − top, ox] = valueScale · Σ_k wx[ox, k] · src[c, y, firstX[ox] + k]
+  const tmp = scratch.rowPass.get(channels * boxH * outW);
+  const colFirst = cols.first;
+  const colCount = cols.count;
+  const colWeights = cols.weights;
+  const colTaps = cols.maxTaps;
   for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < box.height; y++) {
+    for (let y = 0; y < boxH; y++) {
       const srcRow = (c * height + box.top + y) * width;
-      const tmpRow = (c * box.height + y) * outW;
+      const tmpRow = (c * boxH + y) * outW;
       for (let ox = 0; ox < outW; ox++) {
-        const x0 = cols.first[ox]!;
-        const taps = cols.count[ox]!;
-        const wBase = ox * cols.maxTaps;
+        const start = srcRow + colFirst[ox]!;
+        const taps = colCount[ox]!;
+        const wBase = ox * colTaps;
         let sum = 0;
-        for (let k = 0; k < taps; k++) sum += cols.weights[wBase + k]! * src[srcRow + x0 + k]!;
+        for (let k = 0; k < taps; k++) sum += colWeights[wBase + k]! * src[start + k]!;
         tmp[tmpRow + ox] = sum * valueScale;
       }
     }
   }
-  // Pass 2, along columns: out[c, oy, ox] = Σ_k wy[oy, k] · tmp[c, firstY[oy] + k - top, ox]
+  // Pass 2, along columns: out[c, oy, :] = Σ_k wy[oy, k] · tmp[c, firstY[oy] + k − top, :]
+  const rowFirst = rows.first;
+  const rowCount = rows.count;
+  const rowWeights = rows.weights;
+  const rowTaps = rows.maxTaps;
+  const acc = scratch.columnSum.get(outW);
   for (let c = 0; c < channels; c++) {
     for (let oy = 0; oy < outH; oy++) {
-      const y0 = rows.first[oy]! - box.top;
-      const taps = rows.count[oy]!;
-      const wBase = oy * rows.maxTaps;
-      const outRow = (c * outH + oy) * outW;
-      for (let ox = 0; ox < outW; ox++) {
-        let sum = 0;
-        for (let k = 0; k < taps; k++) sum += rows.weights[wBase + k]! * tmp[(c * box.height + y0 + k) * outW + ox]!;
-        out[outRow + ox] = sum;
+      acc.fill(0);
+      for (let k = 0; k < rowCount[oy]!; k++) {
+        const w = rowWeights[oy * rowTaps + k]!;
+        const tmpRow = (c * boxH + rowFirst[oy]! - box.top + k) * outW;
+        for (let ox = 0; ox < outW; ox++) acc[ox] = acc[ox]! + w * tmp[tmpRow + ox]!;
       }
+      out.set(acc, (c * outH + oy) * outW);
     }
   }
   return out;

@@ -1,0 +1,150 @@
+/**
+ * The SimCLR augmentation pipeline of LPL-SPEC.md ("Augmentations"), in order:
+ *
+ *   1. RandomResizedCrop(size, scale (0.08, 1), ratio (3/4, 4/3)), bilinear
+ *   2. RandomHorizontalFlip(p = 0.5)
+ *   3. RandomApply(ColorJitter(0.8, 0.8, 0.8, 0.2), p = 0.8)
+ *   4. RandomGrayscale(p = 0.2)
+ *   5. RandomApply(GaussianBlur(K ≈ 10% of the side, σ ~ U(0.1, 2)), p = 0.5)
+ *   6. Normalize(mean, std)
+ *
+ * Random numbers are drawn from the given Rng in the order torchvision draws
+ * them, so one Rng state fixes one view. The options are plain data so they
+ * can be sent to worker threads.
+ */
+import type { Rng } from '../tensor/random.js';
+import { gaussianBlur, blurKernelSize } from './blur.js';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, toGrayscale } from './color.js';
+import { emptyImage, emptyLike, type FloatImage } from './image.js';
+import { centerSquareBox, horizontalFlip, normalize, randomResizedCropBox, resizedCrop } from './transforms.js';
+
+export interface ColorJitterOptions {
+  /** Brightness factor ~ U[max(0, 1 − b), 1 + b]. */
+  brightness: number;
+  /** Contrast factor ~ U[max(0, 1 − c), 1 + c]. */
+  contrast: number;
+  /** Saturation factor ~ U[max(0, 1 − s), 1 + s]. */
+  saturation: number;
+  /** Hue shift ~ U[−h, h] turns, h ≤ 0.5. */
+  hue: number;
+}
+
+export interface AugmentOptions {
+  /** Output side: every view is [C, size, size]. */
+  size: number;
+  cropScale: [number, number];
+  cropRatio: [number, number];
+  flipP: number;
+  jitter: ColorJitterOptions;
+  jitterP: number;
+  grayscaleP: number;
+  blurP: number;
+  blurSigma: [number, number];
+  /** Odd blur kernel size; default blurKernelSize(size). */
+  blurKernel: number;
+  /** Per-channel normalisation; one entry per channel. */
+  mean: number[];
+  std: number[];
+}
+
+/** The spec's SimCLR settings for images of side `size`, with the given normalisation. */
+export function simclrAugmentOptions(
+  size: number,
+  stats: { mean: number[]; std: number[] },
+  overrides: Partial<AugmentOptions> = {},
+): AugmentOptions {
+  return {
+    size,
+    cropScale: [0.08, 1],
+    cropRatio: [3 / 4, 4 / 3],
+    flipP: 0.5,
+    jitter: { brightness: 0.8, contrast: 0.8, saturation: 0.8, hue: 0.2 },
+    jitterP: 0.8,
+    grayscaleP: 0.2,
+    blurP: 0.5,
+    blurSigma: [0.1, 2.0],
+    blurKernel: blurKernelSize(size),
+    mean: stats.mean,
+    std: stats.std,
+    ...overrides,
+  };
+}
+
+/**
+ * ColorJitter: a random order of the four operations and their four factors
+ * (drawn as torchvision's get_params does: permutation, then b, c, s, h), then
+ * the operations applied in that order. Saturation and hue skip 1-channel
+ * images. `out` may be `img` itself.
+ */
+export function randomColorJitter(
+  img: FloatImage,
+  rng: Rng,
+  jitter: ColorJitterOptions,
+  out: FloatImage = emptyLike(img),
+): FloatImage {
+  const order = rng.permutation(4);
+  const brightness = rng.uniform(Math.max(0, 1 - jitter.brightness), 1 + jitter.brightness);
+  const contrast = rng.uniform(Math.max(0, 1 - jitter.contrast), 1 + jitter.contrast);
+  const saturation = rng.uniform(Math.max(0, 1 - jitter.saturation), 1 + jitter.saturation);
+  const hue = rng.uniform(-jitter.hue, jitter.hue);
+  let current = img;
+  for (const op of order) {
+    if (op === 0) current = adjustBrightness(current, brightness, out);
+    else if (op === 1) current = adjustContrast(current, contrast, out);
+    else if (op === 2) current = adjustSaturation(current, saturation, out);
+    else current = adjustHue(current, hue, out);
+  }
+  return out;
+}
+
+/**
+ * One augmented view of a uint8 image [C, H, W]: the six steps above, giving a
+ * normalised float image [C, size, size]. Uses only `rng` for randomness.
+ * With `out` given (e.g. a slot of a batch) the view is written there and
+ * every step works in place, so nothing is allocated.
+ */
+export function simclrAugment(
+  pixels: Uint8Array,
+  channels: number,
+  height: number,
+  width: number,
+  options: AugmentOptions,
+  rng: Rng,
+  out: FloatImage = emptyImage(channels, options.size, options.size),
+): FloatImage {
+  const box = randomResizedCropBox(rng, height, width, options.cropScale, options.cropRatio);
+  resizedCrop(pixels, channels, height, width, box, options.size, options.size, 1 / 255, out);
+  if (rng.bernoulli(options.flipP)) horizontalFlip(out, out);
+  if (rng.bernoulli(options.jitterP)) randomColorJitter(out, rng, options.jitter, out);
+  if (rng.bernoulli(options.grayscaleP)) toGrayscale(out, out);
+  if (rng.bernoulli(options.blurP)) {
+    const sigma = rng.uniform(options.blurSigma[0], options.blurSigma[1]);
+    gaussianBlur(out, options.blurKernel, sigma, out);
+  }
+  return normalize(out, options.mean, options.std, out);
+}
+
+export interface EvalTransformOptions {
+  size: number;
+  mean: number[];
+  std: number[];
+}
+
+/**
+ * The evaluation transform: the central square of the image resized to
+ * size × size (for square images just a resize, the identity when the size
+ * already matches), scaled to [0, 1] and normalised, written into `out` when given. This is Resize(size) +
+ * CenterCrop(size) done in one resampling step.
+ */
+export function evalTransform(
+  pixels: Uint8Array,
+  channels: number,
+  height: number,
+  width: number,
+  options: EvalTransformOptions,
+  out: FloatImage = emptyImage(channels, options.size, options.size),
+): FloatImage {
+  const box = centerSquareBox(height, width);
+  resizedCrop(pixels, channels, height, width, box, options.size, options.size, 1 / 255, out);
+  return normalize(out, options.mean, options.std, out);
+}

@@ -1,0 +1,20 @@
+/** The data pipeline: readers, the bundled data set, augmentations and loaders. No autograd here. */
+export { DataError } from './errors.js';
+export * from './dataset.js';
+export { parseIdx, readIdxFile, encodeIdx, loadIdx, type IdxArray, type IdxLoadOptions } from './idx.js';
+export * from './cifar.js';
+export * from './stl10.js';
+export { loadImageFolder, type ImageFolderOptions } from './image-folder.js';
+export { decodeImageFile, type DecodedImage } from './image-decode.js';
+export { loadDataset, detectDataset, type DatasetFormat, type LoadDatasetOptions, type Detection } from './detect.js';
+export { BUNDLED_DATA_DIR, FASHION_MNIST_CLASSES, loadBundledDataset } from './bundled.js';
+export { resizeCrop, resizeUint8, resizeDataset, type CropBox } from './resize.js';
+export * from './image.js';
+export * from './color.js';
+export * from './blur.js';
+export * from './transforms.js';
+export * from './augment.js';
+export * from './stats.js';
+export { epochRng, viewRng, keyedRng } from './seed.js';
+export { TwoViewLoader, defaultWorkerCount, type TwoViewBatch, type TwoViewLoaderOptions } from './loader.js';
+export { evalBatches, type EvalBatch } from './eval-loader.js';
