@@ -64,3 +64,91 @@ export interface LeafSpec {
 export function leafSpec(shapes: fc.Arbitrary<number[]>): fc.Arbitrary<LeafSpec> {
   return fc.record({ shape: shapes, layout, seed });
 }
+
+/** A conv2d problem: sizes, stride and padding, with the kernel fitting the padded input. */
+export interface ConvCase {
+  N: number;
+  C: number;
+  O: number;
+  H: number;
+  W: number;
+  KH: number;
+  KW: number;
+  /** Output size: OH = ⌊(H + 2·padding − KH) / stride⌋ + 1, likewise OW. */
+  OH: number;
+  OW: number;
+  stride: [number, number];
+  padding: [number, number];
+  layouts: [Layout, Layout, Layout];
+  seed: number;
+}
+
+export const convCase: fc.Arbitrary<ConvCase> = fc
+  .record({
+    N: fc.integer({ min: 1, max: 2 }),
+    C: fc.integer({ min: 1, max: 3 }),
+    O: fc.integer({ min: 1, max: 3 }),
+    KH: fc.integer({ min: 1, max: 3 }),
+    KW: fc.integer({ min: 1, max: 3 }),
+    stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    padding: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  })
+  .chain((c) =>
+    fc.record({
+      c: fc.constant(c),
+      H: fc.integer({ min: Math.max(1, c.KH - 2 * c.padding[0]), max: 5 }),
+      W: fc.integer({ min: Math.max(1, c.KW - 2 * c.padding[1]), max: 5 }),
+      layouts: fc.tuple(layout, layout, layout),
+      seed,
+    }),
+  )
+  .map(({ c, H, W, layouts, seed: s }) => ({
+    ...c,
+    H,
+    W,
+    OH: Math.floor((H + 2 * c.padding[0] - c.KH) / c.stride[0]) + 1,
+    OW: Math.floor((W + 2 * c.padding[1] - c.KW) / c.stride[1]) + 1,
+    layouts,
+    seed: s,
+  }));
+
+/** A pooling problem (no padding): windows may overlap (stride < kernel) or leave gaps (stride > kernel). */
+export interface PoolCase {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  kernel: [number, number];
+  stride: [number, number];
+  /** OH = ⌊(H − KH) / stride⌋ + 1, likewise OW. */
+  OH: number;
+  OW: number;
+  layout: Layout;
+  seed: number;
+}
+
+export const poolCase: fc.Arbitrary<PoolCase> = fc
+  .record({
+    N: fc.integer({ min: 1, max: 2 }),
+    C: fc.integer({ min: 1, max: 2 }),
+    kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  })
+  .chain((c) =>
+    fc.record({
+      c: fc.constant(c),
+      H: fc.integer({ min: c.kernel[0], max: 6 }),
+      W: fc.integer({ min: c.kernel[1], max: 6 }),
+      layout,
+      seed,
+    }),
+  )
+  .map(({ c, H, W, layout: l, seed: s }) => ({
+    ...c,
+    H,
+    W,
+    OH: Math.floor((H - c.kernel[0]) / c.stride[0]) + 1,
+    OW: Math.floor((W - c.kernel[1]) / c.stride[1]) + 1,
+    layout: l,
+    seed: s,
+  }));
