@@ -8,10 +8,12 @@
  * Rules these functions follow (measured facts about gpu.js 2.24.1):
  * - Every output is 1-D (the flat row-major index): 1-D results come back as
  *   one Float32Array, while 2-D outputs come back as arrays of row views.
- * - Every loop is bounded by `this.constants.*`, never by a kernel argument:
- *   a loop bounded by an argument is silently cut at `loopMaxIterations`
- *   (default 1000). The backend also raises `loopMaxIterations` above the
- *   longest loop (see `loopBound`).
+ * - Every loop is bounded by `this.constants.*`, never by a kernel argument.
+ *   gpu.js emits a loop whose test reads only constants as written; any other
+ *   loop becomes `for (i < LOOP_MAX) { if (!test) break; ... }`, silently cut
+ *   at `loopMaxIterations` (default 1000). The backend also raises
+ *   `loopMaxIterations` above the longest loop (see `loopBound`), in case a
+ *   mode treats a loop as unsafe.
  * - Only what gpu.js can translate: `this.constants.X` written out in full,
  *   `Math.floor` for integer division, `if` instead of `continue`.
  *

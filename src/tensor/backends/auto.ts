@@ -1,0 +1,258 @@
+/**
+ * Automatic backend choice: time each candidate backend on the network's own
+ * layer shapes and run each heavy kernel (matmul, conv2d and its two
+ * gradients) on the fastest one. Everything else runs on the first candidate.
+ *
+ *   const auto = chooseBackends(layers, [backendByName('cpu'), new GpujsBackend()], {
+ *     cacheFile: 'runs/backend-choice.json',
+ *   });
+ *   console.log(auto.summary);
+ *   setBackend(auto.backend);
+ *
+ * It is not in the registry because it needs the layer shapes: the CLI calls
+ * chooseBackends once the model is built. Timing uses the real shapes with the
+ * batch axis capped (`maxBatch`), one warm-up call (gpu.js compiles there)
+ * and the best of `repeats` timed calls; a candidate that has already spent
+ * twice the best total of a kernel is not timed further. Results are cached
+ * per machine (CPU model, cores, Node version), candidates and shapes.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname } from 'node:path';
+import type {
+  Backend,
+  BinaryOp,
+  Conv2dParams,
+  DType,
+  Pool2dParams,
+  ReduceOp,
+  UnaryOp,
+  View,
+} from '../backend.js';
+import { Rng } from '../random.js';
+import { sizeOf, windowOutputSize, type Shape } from '../shape.js';
+import { viewOf } from '../view.js';
+import { HEAVY_KERNELS } from './timing.js';
+
+export type HeavyKernel = (typeof HEAVY_KERNELS)[number];
+
+/** A layer whose kernels are timed: a convolution (input and weight shapes) or a matmul. */
+export type LayerShape =
+  { kind: 'conv2d'; x: Shape; w: Shape; p: Conv2dParams } | { kind: 'matmul'; a: Shape; b: Shape };
+
+export interface ChooseOptions {
+  /** A JSON file remembering choices per machine, candidates and shapes. */
+  cacheFile?: string;
+  /** The batch axis of conv inputs is capped at this while timing (default 32). */
+  maxBatch?: number;
+  /** Timed calls per shape after the warm-up; the fastest counts (default 2). */
+  repeats?: number;
+}
+
+export interface KernelChoice {
+  kernel: HeavyKernel;
+  /** Name of the chosen backend. */
+  backend: string;
+  /** Total ms over the layer shapes per candidate; null where timing stopped early or nothing ran. */
+  ms: Record<string, number | null>;
+}
+
+export interface AutoResult {
+  backend: CompositeBackend;
+  choices: KernelChoice[];
+  fromCache: boolean;
+  /** A few printable lines: the chosen backend per kernel and the times. */
+  summary: string;
+}
+
+export function chooseBackends(
+  layers: readonly LayerShape[],
+  candidates: readonly Backend[],
+  opts: ChooseOptions = {},
+): AutoResult {
+  if (candidates.length === 0) throw new Error('chooseBackends: no candidate backends');
+  const names = candidates.map((c) => c.name);
+  if (new Set(names).size !== names.length)
+    throw new Error(`chooseBackends: duplicate names ${names.join(', ')}`);
+  const maxBatch = opts.maxBatch ?? 32;
+  const key = cacheKey(layers, names, maxBatch);
+
+  const cached = opts.cacheFile ? readCache(opts.cacheFile)[key] : undefined;
+  const fromCache = cached !== undefined && cached.every((c) => names.includes(c.backend));
+  const choices = fromCache ? cached : timeKernels(layers, candidates, maxBatch, opts.repeats ?? 2);
+  if (opts.cacheFile && !fromCache) writeCache(opts.cacheFile, key, choices);
+
+  const byName = new Map(candidates.map((c) => [c.name, c]));
+  const pick = (k: HeavyKernel): Backend => byName.get(choices.find((c) => c.kernel === k)!.backend)!;
+  const backend = new CompositeBackend(candidates[0]!, {
+    matmul: pick('matmul'),
+    conv2d: pick('conv2d'),
+    conv2dBackwardInput: pick('conv2dBackwardInput'),
+    conv2dBackwardWeight: pick('conv2dBackwardWeight'),
+  });
+  return { backend, choices, fromCache, summary: summarize(choices, fromCache, maxBatch) };
+}
+
+/** Times every candidate on every kernel; the fastest total per kernel wins (first candidate if none ran). */
+function timeKernels(
+  layers: readonly LayerShape[],
+  candidates: readonly Backend[],
+  maxBatch: number,
+  repeats: number,
+): KernelChoice[] {
+  const rng = new Rng(0);
+  const calls = layers.flatMap((layer) => kernelCalls(layer, maxBatch, rng));
+  return HEAVY_KERNELS.map((kernel) => {
+    const mine = calls.filter((c) => c.kernel === kernel);
+    const ms: Record<string, number | null> = {};
+    let best = Infinity;
+    let winner = candidates[0]!.name;
+    for (const backend of candidates) {
+      let total = 0;
+      for (const call of mine) {
+        if (total > 2 * best) break; // cannot win any more
+        call.run(backend); // warm-up: compiles, allocates
+        let fastest = Infinity;
+        for (let r = 0; r < repeats; r++) {
+          const start = performance.now();
+          call.run(backend);
+          fastest = Math.min(fastest, performance.now() - start);
+        }
+        total += fastest;
+      }
+      const complete = mine.length > 0 && total <= 2 * best;
+      ms[backend.name] = complete ? total : null;
+      if (complete && total < best) {
+        best = total;
+        winner = backend.name;
+      }
+    }
+    return { kernel, backend: winner, ms };
+  });
+}
+
+interface KernelCall {
+  kernel: HeavyKernel;
+  run(backend: Backend): View;
+}
+
+/** The kernel calls one layer makes in a training step, on random float32 inputs. */
+function kernelCalls(layer: LayerShape, maxBatch: number, rng: Rng): KernelCall[] {
+  const random = (shape: Shape): View => {
+    const data = new Float32Array(sizeOf(shape));
+    for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-1, 1);
+    return viewOf(data, shape);
+  };
+  if (layer.kind === 'matmul') {
+    const [a, b] = [random(layer.a), random(layer.b)];
+    return [{ kernel: 'matmul', run: (k) => k.matmul(a, b) }];
+  }
+  const xShape = [Math.min(layer.x[0]!, maxBatch), ...layer.x.slice(1)];
+  const { p } = layer;
+  const outH = windowOutputSize(xShape[2]!, layer.w[2]!, p.stride[0], p.padding[0]);
+  const outW = windowOutputSize(xShape[3]!, layer.w[3]!, p.stride[1], p.padding[1]);
+  const [x, w, bias] = [random(xShape), random(layer.w), random([layer.w[0]!])];
+  const gy = random([xShape[0]!, layer.w[0]!, outH, outW]);
+  return [
+    { kernel: 'conv2d', run: (k) => k.conv2d(x, w, bias, p) },
+    { kernel: 'conv2dBackwardInput', run: (k) => k.conv2dBackwardInput(gy, w, xShape, p) },
+    { kernel: 'conv2dBackwardWeight', run: (k) => k.conv2dBackwardWeight(x, gy, layer.w, p) },
+  ];
+}
+
+function summarize(choices: readonly KernelChoice[], fromCache: boolean, maxBatch: number): string {
+  const lines = [
+    `auto backend (${fromCache ? 'cached choice' : `timed here, conv batch capped at ${maxBatch}`}):`,
+  ];
+  for (const c of choices) {
+    const times = Object.entries(c.ms)
+      .map(([name, ms]) => `${name} ${ms === null ? '-' : `${ms.toFixed(1)} ms`}`)
+      .join(', ');
+    lines.push(`  ${c.kernel.padEnd(21)} -> ${c.backend.padEnd(14)} (${times})`);
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// The cache: { "<key>": KernelChoice[] } in one JSON file.
+
+function cacheKey(layers: readonly LayerShape[], names: readonly string[], maxBatch: number): string {
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+  return JSON.stringify({ cpu, cores: cpus().length, node: process.version, names, maxBatch, layers });
+}
+
+function readCache(file: string): Record<string, KernelChoice[]> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, KernelChoice[]>;
+  } catch {
+    return {}; // an unreadable cache is only a missed shortcut
+  }
+}
+
+function writeCache(file: string, key: string, choices: KernelChoice[]): void {
+  const all = { ...readCache(file), [key]: choices };
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(all, null, 2));
+  renameSync(tmp, file);
+}
+
+// ---------------------------------------------------------------------------
+
+/** A backend that runs each heavy kernel on a chosen backend and everything else on `base`. */
+export class CompositeBackend implements Backend {
+  readonly name: string;
+
+  constructor(
+    readonly base: Backend,
+    readonly kernels: Readonly<Record<HeavyKernel, Backend>>,
+  ) {
+    const parts = HEAVY_KERNELS.map((k) => `${k}=${kernels[k].name}`).join(',');
+    this.name = `auto(${base.name};${parts})`;
+  }
+
+  matmul(a: View, b: View): View {
+    return this.kernels.matmul.matmul(a, b);
+  }
+  conv2d(x: View, w: View, bias: View | null, p: Conv2dParams): View {
+    return this.kernels.conv2d.conv2d(x, w, bias, p);
+  }
+  conv2dBackwardInput(gy: View, w: View, xShape: Shape, p: Conv2dParams): View {
+    return this.kernels.conv2dBackwardInput.conv2dBackwardInput(gy, w, xShape, p);
+  }
+  conv2dBackwardWeight(x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
+    return this.kernels.conv2dBackwardWeight.conv2dBackwardWeight(x, gy, wShape, p);
+  }
+
+  unary(op: UnaryOp, x: View, param?: number): View {
+    return this.base.unary(op, x, param);
+  }
+  binary(op: BinaryOp, a: View, b: View): View {
+    return this.base.binary(op, a, b);
+  }
+  reduce(op: ReduceOp, x: View, axes: readonly number[]): View {
+    return this.base.reduce(op, x, axes);
+  }
+  maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: Int32Array } {
+    return this.base.maxPool2d(x, p);
+  }
+  maxPool2dBackward(gy: View, argmax: Int32Array, xShape: Shape): View {
+    return this.base.maxPool2dBackward(gy, argmax, xShape);
+  }
+  avgPool2d(x: View, p: Pool2dParams): View {
+    return this.base.avgPool2d(x, p);
+  }
+  avgPool2dBackward(gy: View, xShape: Shape, p: Pool2dParams): View {
+    return this.base.avgPool2dBackward(gy, xShape, p);
+  }
+  contiguous(x: View): View {
+    return this.base.contiguous(x);
+  }
+  fill(shape: Shape, dtype: DType, value: number): View {
+    return this.base.fill(shape, dtype, value);
+  }
+  assign(dst: View, src: View): void {
+    this.base.assign(dst, src);
+  }
+}
