@@ -58,7 +58,9 @@ export class AugmentPool {
     count: number,
   ): Promise<AugmentPool> {
     const pool = new AugmentPool();
-    const data: AugmentWorkerData = { images: toSharedBytes(images), shape, options, seed };
+    // Only plain numbers go into workerData (it is copied per worker); the pixels are shared, not copied.
+    const { channels, height, width } = shape;
+    const data: AugmentWorkerData = { images: toSharedBytes(images), shape: { channels, height, width }, options, seed };
     const ready = Array.from({ length: count }, () => {
       const worker = startWorker(data);
       pool.workers.push(worker);

@@ -12,7 +12,7 @@ import { Float32Scratch, Float64Scratch, Int32Scratch } from './scratch.js';
 const scratch = {
   kernel: new Float64Scratch(),
   rowPass: new Float32Scratch(),
-  xs: new Int32Scratch(),
+  paddedRow: new Float32Scratch(),
   ys: new Int32Scratch(),
 };
 
@@ -62,23 +62,25 @@ export function gaussianBlur(
   const kernel = gaussianKernel1d(kernelSize, sigma, scratch.kernel.get(kernelSize));
   const half = (kernelSize - 1) / 2;
   const { channels, height: H, width: W } = img;
-  // Source index after reflection, per (position, tap): xs[x · K + t] = reflect(x + t − half)
-  const xs = scratch.xs.get(W * kernelSize);
-  for (let x = 0; x < W; x++) for (let t = 0; t < kernelSize; t++) xs[x * kernelSize + t] = reflectIndex(x + t - half, W);
+  // Row index after reflection, per (row, tap): ys[y · K + t] = reflect(y + t − half)
   const ys = scratch.ys.get(H * kernelSize);
   for (let y = 0; y < H; y++) for (let t = 0; t < kernelSize; t++) ys[y * kernelSize + t] = reflectIndex(y + t - half, H);
-
+  // One row with `half` reflected pixels on each side: padded[half + x] = row[x]
+  const padded = scratch.paddedRow.get(W + 2 * half);
   const tmp = scratch.rowPass.get(H * W); // one channel after the row pass
   const src = img.data;
   const dst = out.data;
   for (let c = 0; c < channels; c++) {
     const base = c * H * W;
-    // along rows: tmp[y, x] = Σ_t k[t] · img[c, y, reflect(x + t − half)]
+    // along rows: tmp[y, x] = Σ_t k[t] · img[c, y, reflect(x + t − half)] = Σ_t k[t] · padded[x + t]
     for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        let sum = 0;
-        for (let t = 0; t < kernelSize; t++) sum += kernel[t]! * src[base + y * W + xs[x * kernelSize + t]!]!;
-        tmp[y * W + x] = sum;
+      const row = base + y * W;
+      for (let j = 0; j < W + 2 * half; j++) padded[j] = src[row + reflectIndex(j - half, W)]!;
+      const tmpRow = y * W;
+      for (let x = 0; x < W; x++) tmp[tmpRow + x] = 0;
+      for (let t = 0; t < kernelSize; t++) {
+        const w = kernel[t]!;
+        for (let x = 0; x < W; x++) tmp[tmpRow + x] = tmp[tmpRow + x]! + w * padded[x + t]!;
       }
     }
     // along columns: out[c, y, :] = Σ_t k[t] · tmp[reflect(y + t − half), :]   (src[c] is no longer read)

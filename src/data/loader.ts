@@ -115,7 +115,9 @@ export class TwoViewLoader {
   /** The worker pool, started on first use; null for in-thread mode (also after a failed start). */
   private getPool(): Promise<AugmentPool | null> {
     if (this.requestedWorkers <= 0) return Promise.resolve(null);
-    this.pool ??= AugmentPool.start(this.dataset.images, this.dataset, this.augment, this.seed, this.requestedWorkers).catch(
+    const { images, channels, height, width } = this.dataset;
+    const shape = { channels, height, width }; // only the shape: workerData is copied to each worker
+    this.pool ??= AugmentPool.start(images, shape, this.augment, this.seed, this.requestedWorkers).catch(
       (error: unknown) => {
         this.onWarning(`TwoViewLoader: worker threads failed to start (${String(error)}); augmenting in-thread`);
         return null;

@@ -35,7 +35,9 @@ function outcome(file: string, bytes: Uint8Array, read: (file: string) => unknow
     read(file);
     return 'ok';
   } catch (error) {
-    if (!(error instanceof DataError)) throw new Error(`non-DataError thrown for ${file}: ${String(error)}`);
+    if (!(error instanceof DataError)) {
+      throw new Error(`non-DataError thrown for ${file}: ${String(error)}`, { cause: error });
+    }
     expect(error.message.startsWith(file)).toBe(true);
     return 'error';
   }

@@ -33,7 +33,7 @@ afterAll(async () => {
   await Promise.all(loaders.map((loader) => loader.close()));
 });
 
-async function collect(loader: TwoViewLoader, epoch: number, startStep = 0): Promise<TwoViewBatch[]> {
+async function collect(loader: TwoViewLoader, epoch = 0, startStep = 0): Promise<TwoViewBatch[]> {
   const batches: TwoViewBatch[] = [];
   for await (const batch of loader.batchesForEpoch(epoch, startStep)) batches.push(batch);
   return batches;
@@ -55,7 +55,7 @@ describe('TwoViewLoader', () => {
       expect(batch.x1).toHaveLength(5 * 3 * 8 * 8);
       expect(batch.x2).toHaveLength(5 * 3 * 8 * 8);
       expect(Array.from(batch.labels)).toEqual(Array.from(batch.indices, (i) => i % 4));
-      expect(batch.x1.every(Number.isFinite)).toBe(true);
+      expect(batch.x1.every((v) => Number.isFinite(v))).toBe(true);
     }
     const kept = await collect(makeLoader({ dropLast: false }));
     expect(kept.map((b) => b.shape[0])).toEqual([5, 5, 5, 5, 1]);
