@@ -107,32 +107,44 @@ describe('conv2d', () => {
 });
 
 describe('pooling', () => {
-  it('maxPool2d routes each output gradient to its window argmax', () =>
-    property(poolCase, (c) => {
-      const x = leaf([c.N, c.C, c.H, c.W], { layout: c.layout, seed: c.seed, distinct: true });
-      const g = leaf([c.N, c.C, c.OH, c.OW], { seed: c.seed + 1, requiresGrad: false });
-      const y = T.maxPool2d(x, { kernel: c.kernel, stride: c.stride });
-      y.backward(g);
-      // Plain loops: find each window's argmax, add g there.
-      const xs = values(x);
-      const gs = values(g);
-      const ys = values(y);
-      const expected = new Array<number>(xs.length).fill(0);
-      for (let nc = 0; nc < c.N * c.C; nc++)
-        for (let oh = 0; oh < c.OH; oh++)
-          for (let ow = 0; ow < c.OW; ow++) {
-            let best = -1;
-            for (let kh = 0; kh < c.kernel[0]; kh++)
-              for (let kw = 0; kw < c.kernel[1]; kw++) {
-                const i = (nc * c.H + oh * c.stride[0] + kh) * c.W + ow * c.stride[1] + kw;
-                if (best < 0 || xs[i]! > xs[best]!) best = i;
-              }
-            const o = (nc * c.OH + oh) * c.OW + ow;
-            expect(ys[o]).toBe(xs[best]);
-            expected[best]! += gs[o]!;
-          }
-      expectClose(x.grad!, expected, tight);
-    }));
+  it('maxPool2d routes each output gradient to its window argmax (the first one, on ties)', () =>
+    property(
+      fc.record({ c: poolCase, ties: fc.boolean() }),
+      ({ c, ties }) => {
+        const shape = [c.N, c.C, c.H, c.W];
+        // with ties: small integers, so that windows often hold several maxima
+        const x = ties
+          ? T.tensor(
+              Array.from(new T.Rng(c.seed).permutation(c.N * c.C * c.H * c.W), (v) => v % 3),
+              shape,
+              { dtype: 'float64', requiresGrad: true },
+            )
+          : leaf(shape, { layout: c.layout, seed: c.seed, distinct: true });
+        const g = leaf([c.N, c.C, c.OH, c.OW], { seed: c.seed + 1, requiresGrad: false });
+        const y = T.maxPool2d(x, { kernel: c.kernel, stride: c.stride });
+        y.backward(g);
+        // Plain loops: find each window's argmax, add g there.
+        const xs = values(x);
+        const gs = values(g);
+        const ys = values(y);
+        const expected = new Array<number>(xs.length).fill(0);
+        for (let nc = 0; nc < c.N * c.C; nc++)
+          for (let oh = 0; oh < c.OH; oh++)
+            for (let ow = 0; ow < c.OW; ow++) {
+              let best = -1;
+              for (let kh = 0; kh < c.kernel[0]; kh++)
+                for (let kw = 0; kw < c.kernel[1]; kw++) {
+                  const i = (nc * c.H + oh * c.stride[0] + kh) * c.W + ow * c.stride[1] + kw;
+                  if (best < 0 || xs[i]! > xs[best]!) best = i;
+                }
+              const o = (nc * c.OH + oh) * c.OW + ow;
+              expect(ys[o]).toBe(xs[best]);
+              expected[best]! += gs[o]!;
+            }
+        expectClose(x.grad!, expected, tight);
+      },
+      30,
+    ));
 
   it('avgPool2d is adjoint to its gradient: <avgPool2d(x), g> = <x, ∂x>', () =>
     property(poolCase, (c) => {
