@@ -1,0 +1,186 @@
+/**
+ * conv2d and its two gradients as one GEMM each over the whole batch, with
+ * the matrices read through the im2col sources of im2col.ts:
+ *
+ *   forward         Y[o, (n,p)]       = W[o, (c,kh,kw)]  · im2col     M = O, K = C·KH·KW, N = batch·OH·OW
+ *   weight grad     dW[o, (c,kh,kw)]  = G[o, (n,p)]      · im2colᵀ    M = O, K = batch·OH·OW, N = C·KH·KW
+ *   input grad      dX[c, (n,ih,iw)]  = Wᵀ[c, (o,kh,kw)] · convT      M = C, K = O·KH·KW, N = batch·H·W
+ *
+ * Y and dX are channel-major ([channel, image·pixel]); when the tiles fit
+ * (channels % MR = 0, pixels % NR = 0) the kernel writes them straight in
+ * NCHW order (one column group per image, see gemm.ts), otherwise into a
+ * padded matrix that is reordered on the way out.
+ */
+import type { Conv2dParams, DType, View } from '../../backend.js';
+import { windowOutputSize, type Shape } from '../../shape.js';
+import { dtypeOf, zerosView } from '../../view.js';
+import { MR, NR, roundUp, SCRATCH_PER_THREAD } from './blocking.js';
+import { copyContiguous } from './copy.js';
+import type { Heap } from './heap.js';
+import type { ConvGeometry } from './im2col.js';
+import type { GemmRuntime } from './runtime.js';
+import type { MatrixSource } from './sources.js';
+
+function geometry(xShape: Shape, wShape: Shape, p: Conv2dParams): ConvGeometry {
+  const [n, c, h, w] = xShape as [number, number, number, number];
+  const [o, , kh, kw] = wShape as [number, number, number, number];
+  const [sh, sw] = p.stride;
+  const [ph, pw] = p.padding;
+  const oh = windowOutputSize(h, kh, sh, ph);
+  const ow = windowOutputSize(w, kw, sw, pw);
+  return { n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow };
+}
+
+/**
+ * C = A·B for C of `rows` × images·pixels, stored per image ([images, rows, pixels],
+ * i.e. NCHW) into `out`. K is the inner size.
+ */
+function gemmPerImage(
+  rt: GemmRuntime,
+  heap: Heap,
+  dtype: DType,
+  rows: number,
+  images: number,
+  pixels: number,
+  k: number,
+  a: MatrixSource,
+  b: MatrixSource,
+  out: View,
+): void {
+  const n = images * pixels;
+  const direct = rows % MR === 0 && pixels % NR === 0;
+  const ldc = direct ? pixels : roundUp(n, NR);
+  const c = heap.alloc(direct ? rows * n : roundUp(rows, MR) * ldc);
+  const threads = rt.threadsFor(2 * rows * n * k, dtype);
+  const scratch = heap.alloc(threads * SCRATCH_PER_THREAD);
+  rt.run(
+    {
+      m: rows,
+      n,
+      k,
+      a,
+      b,
+      c,
+      ldc,
+      cBatchStride: 0,
+      groupCols: direct ? pixels : 0,
+      groupStride: rows * pixels,
+      batch: 1,
+      aOffsets: -1,
+      bOffsets: -1,
+      splitRows: rows > n,
+      threads,
+      scratch,
+    },
+    dtype,
+  );
+  const src = heap.data;
+  const dst = out.data;
+  if (direct) {
+    dst.set(src.subarray(c, c + rows * n));
+    return;
+  }
+  // out[i, r, q] = C[r, i·pixels + q]
+  for (let i = 0, d = 0; i < images; i++)
+    for (let r = 0; r < rows; r++) {
+      const from = c + r * ldc + i * pixels;
+      for (let q = 0; q < pixels; q++) dst[d++] = src[from + q]!;
+    }
+}
+
+/** y [N,O,OH,OW] = conv2d(x, w) + bias. */
+export function conv2dForward(rt: GemmRuntime, x: View, w: View, bias: View | null, p: Conv2dParams): View {
+  const dtype = dtypeOf(x.data);
+  const g = geometry(x.shape, w.shape, p);
+  const pixels = g.oh * g.ow;
+  const out = zerosView(dtype, [g.n, g.o, g.oh, g.ow]);
+  const K = g.c * g.kh * g.kw;
+  if (out.data.length === 0) return out;
+  if (K > 0) {
+    const heap = rt.heap(dtype);
+    heap.reset();
+    const xAt = copyContiguous(heap, x);
+    const wAt = copyContiguous(heap, w); // W[o, (c,kh,kw)], row-major
+    const W: MatrixSource = { kind: 'strided', base: wAt, rows: g.o, cols: K, rowStride: K, colStride: 1 };
+    gemmPerImage(rt, heap, dtype, g.o, g.n, pixels, K, W, { kind: 'im2col', base: xAt, g }, out);
+  }
+  if (bias) {
+    // y[n, o, p] += bias[o]
+    const y = out.data;
+    for (let n = 0, d = 0; n < g.n; n++)
+      for (let o = 0; o < g.o; o++) {
+        const b = bias.data[bias.offset + o * bias.stride[0]!]!;
+        for (let q = 0; q < pixels; q++) y[d++]! += b;
+      }
+  }
+  return out;
+}
+
+/** ∂L/∂x [N,C,H,W] from ∂L/∂y [N,O,OH,OW] and w [O,C,KH,KW]. */
+export function conv2dInputGrad(rt: GemmRuntime, gy: View, w: View, xShape: Shape, p: Conv2dParams): View {
+  const dtype = dtypeOf(gy.data);
+  const g = geometry(xShape, w.shape, p);
+  const out = zerosView(dtype, xShape);
+  const taps = g.kh * g.kw;
+  const K = g.o * taps;
+  if (out.data.length === 0 || g.oh * g.ow * K === 0) return out;
+  const heap = rt.heap(dtype);
+  heap.reset();
+  const gyAt = copyContiguous(heap, gy);
+  // Wᵀ[c, (o,kh,kw)] = w[o, c, kh, kw], rearranged row-major
+  const wAt = copyContiguous(heap, w);
+  const wtAt = heap.alloc(g.c * K);
+  const data = heap.data;
+  for (let c = 0; c < g.c; c++)
+    for (let o = 0; o < g.o; o++)
+      for (let t = 0; t < taps; t++)
+        data[wtAt + c * K + o * taps + t] = data[wAt + (o * g.c + c) * taps + t]!;
+  const Wt: MatrixSource = { kind: 'strided', base: wtAt, rows: g.c, cols: K, rowStride: K, colStride: 1 };
+  gemmPerImage(rt, heap, dtype, g.c, g.n, g.h * g.w, K, Wt, { kind: 'convT', base: gyAt, g }, out);
+  return out;
+}
+
+/** ∂L/∂w [O,C,KH,KW] from x [N,C,H,W] and ∂L/∂y [N,O,OH,OW]. */
+export function conv2dWeightGrad(rt: GemmRuntime, x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
+  const dtype = dtypeOf(x.data);
+  const g = geometry(x.shape, wShape, p);
+  const out = zerosView(dtype, wShape);
+  const K = g.n * g.oh * g.ow;
+  const N = g.c * g.kh * g.kw;
+  if (out.data.length === 0 || K === 0) return out;
+  const heap = rt.heap(dtype);
+  heap.reset();
+  const xAt = copyContiguous(heap, x);
+  const gyAt = copyContiguous(heap, gy);
+  // dW is row-major [O, N]: written in place when N % NR = 0 (padded rows land past its end).
+  const ldc = roundUp(N, NR);
+  const c = heap.alloc(roundUp(g.o, MR) * ldc);
+  const threads = rt.threadsFor(2 * g.o * N * K, dtype);
+  const scratch = heap.alloc(threads * SCRATCH_PER_THREAD);
+  rt.run(
+    {
+      m: g.o,
+      n: N,
+      k: K,
+      a: { kind: 'channels', base: gyAt, g },
+      b: { kind: 'im2colT', base: xAt, g },
+      c,
+      ldc,
+      cBatchStride: 0,
+      groupCols: 0,
+      groupStride: 0,
+      batch: 1,
+      aOffsets: -1,
+      bOffsets: -1,
+      splitRows: g.o > N,
+      threads,
+      scratch,
+    },
+    dtype,
+  );
+  const src = heap.data;
+  const dst = out.data;
+  if (ldc === N) dst.set(src.subarray(c, c + g.o * N));
+  else for (let o = 0, d = 0; o < g.o; o++) for (let q = 0; q < N; q++) dst[d++] = src[c + o * ldc + q]!;
+  return out;
+}

@@ -1,0 +1,163 @@
+/**
+ * A GEMM job as the worker threads see it: a batch of C = A·B products over
+ * the shared heap, how it is split over threads, and its encoding into the
+ * Int32Array that the main thread hands to the workers.
+ *
+ * Split: C's column panels (NR wide) or row panels (MR tall) of every batch
+ * item are numbered u = item·panels + panel, and thread t of T takes
+ * u ∈ [⌊t·U/T⌋, ⌊(t+1)·U/T⌋). A split never cuts the k sum, so the result
+ * does not depend on the number of threads.
+ */
+import { MR, NR, SCRATCH_PER_THREAD } from './blocking.js';
+import { gemmBlock, type MacroKernel } from './gemm.js';
+import type { ConvGeometry } from './im2col.js';
+import type { MatrixSource } from './sources.js';
+import type { FloatArray } from '../../backend.js';
+
+export interface GemmJob {
+  m: number;
+  n: number;
+  k: number;
+  a: MatrixSource;
+  b: MatrixSource;
+  /** Item t's C[i, j] is at c + t·cBatchStride + i·ldc + j (padded: see gemm.ts). */
+  c: number;
+  ldc: number;
+  cBatchStride: number;
+  /** Column groups of C (gemm.ts); 0 for none. */
+  groupCols: number;
+  groupStride: number;
+  batch: number;
+  /** Int32 heap indices of per-item offsets added to a.base and b.base (unused when batch = 1). */
+  aOffsets: number;
+  bOffsets: number;
+  /** Split C by row panels instead of column panels. */
+  splitRows: boolean;
+  threads: number;
+  /** Thread t packs at scratch + t·SCRATCH_PER_THREAD. */
+  scratch: number;
+}
+
+const KINDS = ['strided', 'channels', 'im2col', 'im2colT', 'convT'] as const;
+const GEOMETRY = ['n', 'c', 'h', 'w', 'o', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'oh', 'ow'] as const;
+const SOURCE_INTS = 2 + GEOMETRY.length;
+/** Int32s that encodeJob writes. */
+const HEADER_INTS = 14;
+export const JOB_INTS = HEADER_INTS + 2 * SOURCE_INTS;
+
+function encodeSource(s: MatrixSource, out: Int32Array, at: number): void {
+  out[at] = KINDS.indexOf(s.kind);
+  out[at + 1] = s.base;
+  if (s.kind === 'strided') {
+    out.set([s.rows, s.cols, s.rowStride, s.colStride], at + 2);
+  } else {
+    GEOMETRY.forEach((key, i) => (out[at + 2 + i] = s.g[key]));
+  }
+}
+
+function decodeSource(ints: Int32Array, at: number): MatrixSource {
+  const kind = KINDS[ints[at]!]!;
+  const base = ints[at + 1]!;
+  if (kind === 'strided') {
+    const [rows, cols, rowStride, colStride] = ints.subarray(at + 2, at + 6) as unknown as number[];
+    return { kind, base, rows: rows!, cols: cols!, rowStride: rowStride!, colStride: colStride! };
+  }
+  const g = {} as Record<(typeof GEOMETRY)[number], number>;
+  GEOMETRY.forEach((key, i) => (g[key] = ints[at + 2 + i]!));
+  return { kind, base, g: g as ConvGeometry };
+}
+
+export function encodeJob(job: GemmJob, out: Int32Array, at: number): void {
+  out.set(
+    [
+      job.m,
+      job.n,
+      job.k,
+      job.c,
+      job.ldc,
+      job.cBatchStride,
+      job.batch,
+      job.aOffsets,
+      job.bOffsets,
+      job.splitRows ? 1 : 0,
+      job.threads,
+      job.scratch,
+      job.groupCols,
+      job.groupStride,
+    ],
+    at,
+  );
+  encodeSource(job.a, out, at + HEADER_INTS);
+  encodeSource(job.b, out, at + HEADER_INTS + SOURCE_INTS);
+}
+
+export function decodeJob(ints: Int32Array, at: number): GemmJob {
+  const v = (i: number) => ints[at + i]!;
+  return {
+    m: v(0),
+    n: v(1),
+    k: v(2),
+    c: v(3),
+    ldc: v(4),
+    cBatchStride: v(5),
+    batch: v(6),
+    aOffsets: v(7),
+    bOffsets: v(8),
+    splitRows: v(9) === 1,
+    threads: v(10),
+    scratch: v(11),
+    groupCols: v(12),
+    groupStride: v(13),
+    a: decodeSource(ints, at + HEADER_INTS),
+    b: decodeSource(ints, at + HEADER_INTS + SOURCE_INTS),
+  };
+}
+
+const withOffset = (s: MatrixSource, offset: number): MatrixSource =>
+  offset === 0 ? s : { ...s, base: s.base + offset };
+
+/**
+ * Runs thread t's share of the job. `heap` holds operands, C and scratch
+ * (float32: the shared wasm memory; float64: ordinary arrays with `offsets`).
+ */
+export function runShare(
+  job: GemmJob,
+  t: number,
+  heap: FloatArray,
+  offsets: Int32Array | null,
+  macro: MacroKernel,
+): void {
+  const panels = job.splitRows ? Math.ceil(job.m / MR) : Math.ceil(job.n / NR);
+  const units = job.batch * panels;
+  const u0 = Math.floor((t * units) / job.threads);
+  const u1 = Math.floor(((t + 1) * units) / job.threads);
+  const scratchBase = job.scratch + t * SCRATCH_PER_THREAD;
+  for (let u = u0; u < u1;) {
+    const item = Math.floor(u / panels);
+    const first = u - item * panels;
+    const last = Math.min(panels, first + (u1 - u)); // panels [first, last) of this item
+    const rows = job.splitRows ? [first * MR, Math.min(last * MR, job.m)] : [0, job.m];
+    const cols = job.splitRows ? [0, job.n] : [first * NR, Math.min(last * NR, job.n)];
+    const batched = job.batch > 1 && offsets !== null;
+    gemmBlock(
+      {
+        k: job.k,
+        a: withOffset(job.a, batched ? offsets[job.aOffsets + item]! : 0),
+        b: withOffset(job.b, batched ? offsets[job.bOffsets + item]! : 0),
+        cBase: job.c + item * job.cBatchStride,
+        ldc: job.ldc,
+        groupCols: job.groupCols,
+        groupStride: job.groupStride,
+        i0: rows[0]!,
+        i1: rows[1]!,
+        j0: cols[0]!,
+        j1: cols[1]!,
+        scratchBase,
+      },
+      heap,
+      heap,
+      macro,
+    );
+    u += last - first;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * A tiny WebAssembly binary encoder: just the instructions the GEMM kernel
+ * needs (i32 arithmetic, loops, f32x4 SIMD loads/stores/mul/add), no toolchain.
+ *
+ * Instructions are written as expressions that return their bytes, operands
+ * first (WebAssembly is a stack machine), e.g.
+ *   set(x, add(get(x), i32(4)))   ==   x = x + 4
+ * The binary format is described in the WebAssembly core specification
+ * (sections 5.x "Binary Format"); opcodes are named where they are used.
+ */
+
+export type Bytes = number[];
+
+/** Value types. */
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+
+/** Unsigned LEB128: 7 bits a byte, high bit set on all but the last. */
+export function uleb(n: number): Bytes {
+  const out: Bytes = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 (for i32.const). */
+export function sleb(n: number): Bytes {
+  const out: Bytes = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+const cat = (...parts: Bytes[]): Bytes => parts.flat();
+
+// --- Locals and constants -------------------------------------------------
+export const get = (local: number): Bytes => [0x20, ...uleb(local)];
+export const set = (local: number, value: Bytes): Bytes => [...value, 0x21, ...uleb(local)];
+export const i32 = (n: number): Bytes => [0x41, ...sleb(n | 0)];
+
+// --- i32 arithmetic and comparisons (signed) ------------------------------
+export const add = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x6a]);
+export const sub = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x6b]);
+export const mul = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x6c]);
+export const eqz = (a: Bytes): Bytes => cat(a, [0x45]);
+export const ltS = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x48]);
+export const ltU = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x49]);
+/** x += delta, for an i32 local. */
+export const inc = (local: number, delta: Bytes): Bytes => set(local, add(get(local), delta));
+
+// --- Control flow -----------------------------------------------------------
+const EMPTY_BLOCK = 0x40;
+/** `block ... end`: `br 0` inside jumps to its end. */
+export const block = (...body: Bytes[]): Bytes => cat([0x02, EMPTY_BLOCK], ...body, [0x0b]);
+/** `loop ... end`: `br 0` inside jumps back to its start. */
+export const loop = (...body: Bytes[]): Bytes => cat([0x03, EMPTY_BLOCK], ...body, [0x0b]);
+export const br = (depth: number): Bytes => [0x0c, ...uleb(depth)];
+export const brIf = (depth: number, cond: Bytes): Bytes => cat(cond, [0x0d, ...uleb(depth)]);
+export const ifThen = (cond: Bytes, then: Bytes, otherwise?: Bytes): Bytes =>
+  otherwise
+    ? cat(cond, [0x04, EMPTY_BLOCK], then, [0x05], otherwise, [0x0b])
+    : cat(cond, [0x04, EMPTY_BLOCK], then, [0x0b]);
+
+/** `while (!exitWhen) { body }`, written as block { loop { br_if exit; body; br loop } }. */
+export const whileNot = (exitWhen: Bytes, ...body: Bytes[]): Bytes =>
+  block(loop(brIf(1, exitWhen), ...body, br(0)));
+
+/** `do { body } while (cond)`: for loops known to run at least once. */
+export const doWhile = (cond: Bytes, ...body: Bytes[]): Bytes => loop(...body, brIf(0, cond));
+
+// --- SIMD (prefix 0xfd) -------------------------------------------------------
+const simd = (opcode: number): Bytes => [0xfd, ...uleb(opcode)];
+/** memarg: alignment exponent, then a constant byte offset added to the address. */
+const memarg = (alignLog2: number, offset: number): Bytes => [...uleb(alignLog2), ...uleb(offset)];
+
+/** v128.load: 4 floats from address + offset. */
+export const v128Load = (address: Bytes, offset = 0): Bytes => cat(address, simd(0x00), memarg(4, offset));
+/** v128.load32_splat: one float from address + offset, copied to all 4 lanes. */
+export const v128LoadSplat = (address: Bytes, offset = 0): Bytes =>
+  cat(address, simd(0x09), memarg(2, offset));
+/** v128.store: 4 floats to address + offset. */
+export const v128Store = (address: Bytes, value: Bytes, offset = 0): Bytes =>
+  cat(address, value, simd(0x0b), memarg(4, offset));
+/** v128.const 0: all lanes +0. */
+export const v128Zero = (): Bytes => cat(simd(0x0c), new Array<number>(16).fill(0));
+export const f32x4Add = (a: Bytes, b: Bytes): Bytes => cat(a, b, simd(0xe4));
+export const f32x4Mul = (a: Bytes, b: Bytes): Bytes => cat(a, b, simd(0xe6));
+
+// --- Module assembly -------------------------------------------------------------
+
+export interface WasmFunction {
+  name: string;
+  /** Parameter types (locals 0..params.length-1). */
+  params: number[];
+  /** Extra locals after the parameters, by type. */
+  locals: number[];
+  body: Bytes;
+}
+
+const vec = (items: Bytes[]): Bytes => cat(uleb(items.length), ...items);
+const section = (id: number, content: Bytes): Bytes => cat([id], uleb(content.length), content);
+const name = (s: string): Bytes => vec([...s].map((ch) => [ch.charCodeAt(0)]));
+
+/**
+ * A module that imports a shared memory as env.memory (so that every worker
+ * thread's instance sees the same bytes) and exports `functions`, none of
+ * which returns a value.
+ */
+export function encodeModule(functions: WasmFunction[], memoryPages: { initial: number; maximum: number }) {
+  const types = functions.map((f) => cat([0x60], vec(f.params.map((t) => [t])), vec([])));
+  // limits flag 0x03: has a maximum, shared
+  const memoryImport = cat(
+    name('env'),
+    name('memory'),
+    [0x02, 0x03],
+    uleb(memoryPages.initial),
+    uleb(memoryPages.maximum),
+  );
+  const exports = functions.map((f, i) => cat(name(f.name), [0x00], uleb(i)));
+  const bodies = functions.map((f) => {
+    // locals are declared as runs of (count, type)
+    const runs: Bytes[] = [];
+    for (let i = 0; i < f.locals.length;) {
+      let j = i;
+      while (j < f.locals.length && f.locals[j] === f.locals[i]) j++;
+      runs.push(cat(uleb(j - i), [f.locals[i]!]));
+      i = j;
+    }
+    const code = cat(vec(runs), f.body, [0x0b]);
+    return cat(uleb(code.length), code);
+  });
+  return new Uint8Array(
+    cat(
+      [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+      section(1, vec(types)),
+      section(2, vec([memoryImport])),
+      section(3, vec(functions.map((_, i) => uleb(i)))),
+      section(7, vec(exports)),
+      section(10, vec(bodies)),
+    ),
+  );
+}
