@@ -70,6 +70,29 @@ export function simclrAugmentOptions(
   };
 }
 
+/** `img` copied into `out` (nothing to do when they are the same image): the "not applied" branch. */
+function unchanged(img: FloatImage, out: FloatImage): FloatImage {
+  if (out !== img) out.data.set(img.data);
+  return out;
+}
+
+/** RandomResizedCrop of a float image: a random box (see randomResizedCropBox) resampled to size × size. */
+export function randomResizedCrop(
+  img: FloatImage,
+  rng: Rng,
+  size: number,
+  scale: [number, number] = [0.08, 1],
+  ratio: [number, number] = [3 / 4, 4 / 3],
+): FloatImage {
+  const box = randomResizedCropBox(rng, img.height, img.width, scale, ratio);
+  return resizedCrop(img.data, img.channels, img.height, img.width, box, size, size);
+}
+
+/** RandomHorizontalFlip: mirror with probability p. `out` may be `img`. */
+export function randomHorizontalFlip(img: FloatImage, rng: Rng, p: number, out: FloatImage = emptyLike(img)): FloatImage {
+  return rng.bernoulli(p) ? horizontalFlip(img, out) : unchanged(img, out);
+}
+
 /**
  * ColorJitter: a random order of the four operations and their four factors
  * (drawn as torchvision's get_params does: permutation, then b, c, s, h), then
@@ -94,7 +117,36 @@ export function randomColorJitter(
     else if (op === 2) current = adjustSaturation(current, saturation, out);
     else current = adjustHue(current, hue, out);
   }
-  return out;
+  return unchanged(current, out);
+}
+
+/** RandomApply(ColorJitter, p): the jitter above with probability p. */
+export function maybeColorJitter(
+  img: FloatImage,
+  rng: Rng,
+  p: number,
+  jitter: ColorJitterOptions,
+  out: FloatImage = emptyLike(img),
+): FloatImage {
+  return rng.bernoulli(p) ? randomColorJitter(img, rng, jitter, out) : unchanged(img, out);
+}
+
+/** RandomGrayscale: luma replicated to every channel with probability p. */
+export function randomGrayscale(img: FloatImage, rng: Rng, p: number, out: FloatImage = emptyLike(img)): FloatImage {
+  return rng.bernoulli(p) ? toGrayscale(img, out) : unchanged(img, out);
+}
+
+/** RandomApply(GaussianBlur(kernelSize, sigma range), p): σ ~ U(sigma) drawn only when applied. */
+export function randomGaussianBlur(
+  img: FloatImage,
+  rng: Rng,
+  p: number,
+  sigma: [number, number],
+  kernelSize: number,
+  out: FloatImage = emptyLike(img),
+): FloatImage {
+  if (!rng.bernoulli(p)) return unchanged(img, out);
+  return gaussianBlur(img, kernelSize, rng.uniform(sigma[0], sigma[1]), out);
 }
 
 /**
@@ -112,16 +164,14 @@ export function simclrAugment(
   rng: Rng,
   out: FloatImage = emptyImage(channels, options.size, options.size),
 ): FloatImage {
+  // 1. random resized crop, reading the bytes directly (x / 255 on the way)
   const box = randomResizedCropBox(rng, height, width, options.cropScale, options.cropRatio);
   resizedCrop(pixels, channels, height, width, box, options.size, options.size, 1 / 255, out);
-  if (rng.bernoulli(options.flipP)) horizontalFlip(out, out);
-  if (rng.bernoulli(options.jitterP)) randomColorJitter(out, rng, options.jitter, out);
-  if (rng.bernoulli(options.grayscaleP)) toGrayscale(out, out);
-  if (rng.bernoulli(options.blurP)) {
-    const sigma = rng.uniform(options.blurSigma[0], options.blurSigma[1]);
-    gaussianBlur(out, options.blurKernel, sigma, out);
-  }
-  return normalize(out, options.mean, options.std, out);
+  randomHorizontalFlip(out, rng, options.flipP, out); // 2.
+  maybeColorJitter(out, rng, options.jitterP, options.jitter, out); // 3.
+  randomGrayscale(out, rng, options.grayscaleP, out); // 4.
+  randomGaussianBlur(out, rng, options.blurP, options.blurSigma, options.blurKernel, out); // 5.
+  return normalize(out, options.mean, options.std, out); // 6.
 }
 
 export interface EvalTransformOptions {

@@ -45,7 +45,7 @@ export interface TwoViewLoaderOptions {
   dropLast?: boolean;
   /** Worker threads for augmentation; 0 = in the calling thread. Default: defaultWorkerCount(). */
   workers?: number;
-  /** Batches prepared ahead while the current one is used (worker mode only; default 2). */
+  /** Batches prepared ahead while the current one is used (worker mode only; default 1). */
   prefetch?: number;
   /** Called with a message when workers cannot start and the loader falls back to in-thread. */
   onWarning?: (message: string) => void;
@@ -78,7 +78,7 @@ export class TwoViewLoader {
     this.seed = options.seed;
     this.dropLast = options.dropLast ?? true;
     this.augment = augment;
-    this.prefetch = Math.max(0, options.prefetch ?? 2);
+    this.prefetch = Math.max(0, options.prefetch ?? 1);
     this.requestedWorkers = options.workers ?? defaultWorkerCount();
     this.onWarning = options.onWarning ?? ((message) => console.warn(message));
     if (this.stepsPerEpoch === 0) {

@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CIFAR10_STATS } from '../../src/data/stats.js';
-import { simclrAugment, simclrAugmentOptions, evalTransform, randomColorJitter } from '../../src/data/augment.js';
+import {
+  evalTransform,
+  maybeColorJitter,
+  randomColorJitter,
+  randomGaussianBlur,
+  randomGrayscale,
+  randomHorizontalFlip,
+  randomResizedCrop,
+  simclrAugment,
+  simclrAugmentOptions,
+} from '../../src/data/augment.js';
 import { blurKernelSize, gaussianBlur, gaussianKernel1d, reflectIndex } from '../../src/data/blur.js';
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, toGrayscale } from '../../src/data/color.js';
 import type { FloatImage } from '../../src/data/image.js';
@@ -241,5 +251,25 @@ describe('simclrAugment', () => {
     for (let y = 0; y < 4; y++) for (let x = 0; x < 8; x++) pixels[y * 8 + x] = x < 2 || x >= 6 ? 255 : 0;
     const out = evalTransform(pixels, 1, 4, 8, { size: 4, mean: [0], std: [1] });
     expect(Array.from(out.data).every((v) => v === 0)).toBe(true); // the white side bars are cropped away
+  });
+});
+
+describe('random wrappers', () => {
+  it('apply with probability 1, pass through with probability 0, and keep shapes', () => {
+    fc.assert(
+      fc.property(floatImage(3), fc.nat(), fc.integer({ min: 1, max: 16 }), (img, seed, size) => {
+        const rng = () => new Rng(seed);
+        expect(randomHorizontalFlip(img, rng(), 1).data).toEqual(horizontalFlip(img).data);
+        expect(randomHorizontalFlip(img, rng(), 0).data).toEqual(img.data);
+        expect(randomGrayscale(img, rng(), 1).data).toEqual(toGrayscale(img).data);
+        expect(randomGrayscale(img, rng(), 0).data).toEqual(img.data);
+        expect(randomGaussianBlur(img, rng(), 0, [0.1, 2], 3).data).toEqual(img.data);
+        const jitter = { brightness: 0.8, contrast: 0.8, saturation: 0.8, hue: 0.2 };
+        expect(maybeColorJitter(img, rng(), 0, jitter).data).toEqual(img.data);
+        const crop = randomResizedCrop(img, rng(), size);
+        expect([crop.channels, crop.height, crop.width]).toEqual([3, size, size]);
+        expect(crop.data.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)).toBe(true);
+      }),
+    );
   });
 });
