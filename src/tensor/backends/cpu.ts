@@ -13,9 +13,12 @@
  *
  * Call `dispose()` to stop the worker threads (they never keep a process alive).
  */
-import type { Conv2dParams, View } from '../backend.js';
-import type { Shape } from '../shape.js';
+import type { BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp, View } from '../backend.js';
+import { sizeOf, type Shape } from '../shape.js';
+import { dtypeOf, isContiguous, zerosView } from '../view.js';
 import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './cpu/conv.js';
+import * as elementwise from './cpu/elementwise.js';
+import { avgPool2x2, avgPool2x2Backward, isPool2x2, maxPool2x2 } from './cpu/pooling.js';
 import { matmul } from './cpu/matmul.js';
 import { GemmRuntime, type CpuOptions } from './cpu/runtime.js';
 import { ReferenceBackend } from './reference.js';
@@ -50,6 +53,42 @@ export class CpuBackend extends ReferenceBackend {
 
   override conv2dBackwardWeight(x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
     return conv2dWeightGrad(this.runtime, x, gy, wShape, p);
+  }
+
+  override unary(op: UnaryOp, x: View, param = 0): View {
+    return elementwise.unary(op, x, param) ?? super.unary(op, x, param);
+  }
+
+  override binary(op: BinaryOp, a: View, b: View): View {
+    return elementwise.binary(op, a, b) ?? super.binary(op, a, b);
+  }
+
+  override reduce(op: ReduceOp, x: View, axes: readonly number[]): View {
+    return elementwise.reduce(op, x, axes) ?? super.reduce(op, x, axes);
+  }
+
+  override contiguous(x: View): View {
+    if (isContiguous(x) && x.offset === 0 && x.data.length === sizeOf(x.shape)) return x;
+    const out = zerosView(dtypeOf(x.data), x.shape);
+    return elementwise.copyStrided(out, x) ? out : super.contiguous(x);
+  }
+
+  override assign(dst: View, src: View): void {
+    // Overlapping views of one array are copied through a temporary by the reference.
+    const sameShape = dst.shape.length === src.shape.length && dst.shape.every((d, i) => d === src.shape[i]);
+    if (!sameShape || dst.data === src.data || !elementwise.copyStrided(dst, src)) super.assign(dst, src);
+  }
+
+  override maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: Int32Array } {
+    return isPool2x2(x, p) ? maxPool2x2(x) : super.maxPool2d(x, p);
+  }
+
+  override avgPool2d(x: View, p: Pool2dParams): View {
+    return isPool2x2(x, p) ? avgPool2x2(x) : super.avgPool2d(x, p);
+  }
+
+  override avgPool2dBackward(gy: View, xShape: Shape, p: Pool2dParams): View {
+    return isPool2x2(gy, p) ? avgPool2x2Backward(gy, xShape) : super.avgPool2dBackward(gy, xShape, p);
   }
 
   /** Stops the worker threads; a later large kernel starts them again. */

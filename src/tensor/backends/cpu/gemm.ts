@@ -119,7 +119,7 @@ export function gemmBlock(blk: GemmBlock, src: FloatArray, packed: FloatArray, m
           continue;
         }
         // Columns come in groups stored groupStride apart: one macro call per group.
-        for (let start = jc; start < jc + ncPadded; ) {
+        for (let start = jc; start < jc + ncPadded;) {
           const group = Math.floor(start / blk.groupCols);
           const end = Math.min(jc + ncPadded, (group + 1) * blk.groupCols);
           const c = cRow + group * blk.groupStride + start - group * blk.groupCols;

@@ -1,0 +1,185 @@
+/**
+ * Elementwise ops and reductions as nested loops over merged axes
+ * (strided.ts): no per-element callbacks or index tables. Each computes
+ * exactly what the reference does, in the same order, so the results are
+ * bit-identical to it. Each returns null for views it does not handle
+ * (more than 4 axes after merging) and the backend falls back to the reference.
+ */
+import type { BinaryOp, FloatArray, ReduceOp, UnaryOp, View } from '../../backend.js';
+import { broadcastShapes, sizeOf } from '../../shape.js';
+import { broadcastStrides, dtypeOf, zerosView } from '../../view.js';
+import { mergeAxes } from './strided.js';
+import { rowMajorStrides } from './copy.js';
+
+/** out[o..o+n) = f(x[i], x[i+s], ...). */
+function unaryRun(
+  op: UnaryOp,
+  p: number,
+  x: FloatArray,
+  i: number,
+  s: number,
+  out: FloatArray,
+  o: number,
+  n: number,
+) {
+  const end = o + n;
+  switch (op) {
+    case 'neg':
+      for (; o < end; o++, i += s) out[o] = -x[i]!;
+      return;
+    case 'exp':
+      for (; o < end; o++, i += s) out[o] = Math.exp(x[i]!);
+      return;
+    case 'log':
+      for (; o < end; o++, i += s) out[o] = Math.log(x[i]!);
+      return;
+    case 'sqrt':
+      for (; o < end; o++, i += s) out[o] = Math.sqrt(x[i]!);
+      return;
+    case 'abs':
+      for (; o < end; o++, i += s) out[o] = Math.abs(x[i]!);
+      return;
+    case 'relu':
+      for (; o < end; o++, i += s) out[o] = x[i]! > 0 ? x[i]! : 0;
+      return;
+    case 'square':
+      for (; o < end; o++, i += s) out[o] = x[i]! * x[i]!;
+      return;
+    case 'pow':
+      for (; o < end; o++, i += s) out[o] = Math.pow(x[i]!, p);
+      return;
+    case 'sign':
+      for (; o < end; o++, i += s) out[o] = x[i]! > 0 ? 1 : x[i]! < 0 ? -1 : 0;
+      return;
+    case 'step':
+      for (; o < end; o++, i += s) out[o] = x[i]! > 0 ? 1 : 0;
+      return;
+  }
+}
+
+/** out[o..o+n) = f(a[i], b[j]) with i, j stepping by sa, sb (0 for a broadcast operand). */
+function binaryRun(
+  op: BinaryOp,
+  a: FloatArray,
+  i: number,
+  sa: number,
+  b: FloatArray,
+  j: number,
+  sb: number,
+  out: FloatArray,
+  o: number,
+  n: number,
+) {
+  const end = o + n;
+  switch (op) {
+    case 'add':
+      for (; o < end; o++, i += sa, j += sb) out[o] = a[i]! + b[j]!;
+      return;
+    case 'sub':
+      for (; o < end; o++, i += sa, j += sb) out[o] = a[i]! - b[j]!;
+      return;
+    case 'mul':
+      for (; o < end; o++, i += sa, j += sb) out[o] = a[i]! * b[j]!;
+      return;
+    case 'div':
+      for (; o < end; o++, i += sa, j += sb) out[o] = a[i]! / b[j]!;
+      return;
+    case 'eq':
+      for (; o < end; o++, i += sa, j += sb) out[o] = a[i]! === b[j]! ? 1 : 0;
+      return;
+  }
+}
+
+export function unary(op: UnaryOp, x: View, param: number): View | null {
+  const loops = mergeAxes(x.shape, [x.stride]);
+  if (!loops) return null;
+  const out = zerosView(dtypeOf(x.data), x.shape);
+  const [n0, n1, n2, n3] = loops.shape as [number, number, number, number];
+  const [s0, s1, s2, s3] = loops.strides[0] as [number, number, number, number];
+  let o = 0;
+  for (let i0 = 0; i0 < n0; i0++)
+    for (let i1 = 0; i1 < n1; i1++)
+      for (let i2 = 0; i2 < n2; i2++, o += n3) {
+        unaryRun(op, param, x.data, x.offset + i0 * s0 + i1 * s1 + i2 * s2, s3, out.data, o, n3);
+      }
+  return out;
+}
+
+export function binary(op: BinaryOp, a: View, b: View): View | null {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const sa = broadcastStrides(a.shape, a.stride, shape);
+  const sb = broadcastStrides(b.shape, b.stride, shape);
+  const loops = mergeAxes(shape, [sa, sb]);
+  if (!loops) return null;
+  const out = zerosView(dtypeOf(a.data), shape);
+  const [n0, n1, n2, n3] = loops.shape as [number, number, number, number];
+  const [a0, a1, a2, a3] = loops.strides[0] as [number, number, number, number];
+  const [b0, b1, b2, b3] = loops.strides[1] as [number, number, number, number];
+  let o = 0;
+  for (let i0 = 0; i0 < n0; i0++)
+    for (let i1 = 0; i1 < n1; i1++)
+      for (let i2 = 0; i2 < n2; i2++, o += n3) {
+        const i = a.offset + i0 * a0 + i1 * a1 + i2 * a2;
+        const j = b.offset + i0 * b0 + i1 * b1 + i2 * b2;
+        binaryRun(op, a.data, i, a3, b.data, j, b3, out.data, o, n3);
+      }
+  return out;
+}
+
+/**
+ * Sums or maxima over `axes` (kept as size 1), accumulated in float64 while
+ * walking x in row-major order, as the reference does.
+ */
+export function reduce(op: ReduceOp, x: View, axes: readonly number[]): View | null {
+  const outShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  // Where each element of x lands: out's row-major strides, 0 along reduced axes.
+  const target = rowMajorStrides(outShape).map((s, i) => (axes.includes(i) ? 0 : s));
+  const loops = mergeAxes(x.shape, [x.stride, target]);
+  if (!loops) return null;
+  const acc = new Float64Array(sizeOf(outShape)).fill(op === 'sum' ? 0 : -Infinity);
+  const [n0, n1, n2, n3] = loops.shape as [number, number, number, number];
+  const [x0, x1, x2, x3] = loops.strides[0] as [number, number, number, number];
+  const [t0, t1, t2, t3] = loops.strides[1] as [number, number, number, number];
+  const data = x.data;
+  for (let i0 = 0; i0 < n0; i0++)
+    for (let i1 = 0; i1 < n1; i1++)
+      for (let i2 = 0; i2 < n2; i2++) {
+        let i = x.offset + i0 * x0 + i1 * x1 + i2 * x2;
+        let t = i0 * t0 + i1 * t1 + i2 * t2;
+        if (op === 'sum' && t3 === 0) {
+          // a run of elements that all sum into acc[t]
+          let s = acc[t]!;
+          for (let k = 0; k < n3; k++, i += x3) s += data[i]!;
+          acc[t] = s;
+        } else if (op === 'sum') {
+          for (let k = 0; k < n3; k++, i += x3, t += t3) acc[t]! += data[i]!;
+        } else {
+          for (let k = 0; k < n3; k++, i += x3, t += t3) {
+            const v = data[i]!;
+            if (v > acc[t]! || Number.isNaN(v)) acc[t] = v;
+          }
+        }
+      }
+  const out = zerosView(dtypeOf(x.data), outShape);
+  out.data.set(acc);
+  return out;
+}
+
+/** dst[...] = src[...] for two views of the same shape (either may be strided). */
+export function copyStrided(dst: View, src: View): boolean {
+  const loops = mergeAxes(dst.shape, [dst.stride, src.stride]);
+  if (!loops) return false;
+  const [n0, n1, n2, n3] = loops.shape as [number, number, number, number];
+  const [d0, d1, d2, d3] = loops.strides[0] as [number, number, number, number];
+  const [s0, s1, s2, s3] = loops.strides[1] as [number, number, number, number];
+  const to = dst.data;
+  const from = src.data;
+  for (let i0 = 0; i0 < n0; i0++)
+    for (let i1 = 0; i1 < n1; i1++)
+      for (let i2 = 0; i2 < n2; i2++) {
+        let d = dst.offset + i0 * d0 + i1 * d1 + i2 * d2;
+        let s = src.offset + i0 * s0 + i1 * s1 + i2 * s2;
+        for (let k = 0; k < n3; k++, d += d3, s += s3) to[d] = from[s]!;
+      }
+  return true;
+}

@@ -1,0 +1,77 @@
+/**
+ * 2×2 pooling with stride 2 (the VGG case) on NCHW data, with the window
+ * unrolled. Same results as the reference, bit for bit: the max takes the
+ * first of equal maxima (a NaN is never taken, as there), the mean sums the
+ * window row by row before dividing by 4. Other windows use the reference.
+ */
+import type { FloatArray, Pool2dParams, View } from '../../backend.js';
+import { windowOutputSize } from '../../shape.js';
+import { dtypeOf, isContiguous, zerosView } from '../../view.js';
+
+/** True for a 2×2 window with stride 2 over a contiguous [N,C,H,W] view. */
+export function isPool2x2(x: View, p: Pool2dParams): boolean {
+  return p.kernel[0] === 2 && p.kernel[1] === 2 && p.stride[0] === 2 && p.stride[1] === 2 && isContiguous(x);
+}
+
+/** y[n,c,i,j] = max of x[n,c,2i..2i+1,2j..2j+1]; argmax holds flat row-major indices into x. */
+export function maxPool2x2(x: View): { out: View; argmax: Int32Array } {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const OH = windowOutputSize(H, 2, 2, 0);
+  const OW = windowOutputSize(W, 2, 2, 0);
+  const out = zerosView(dtypeOf(x.data), [N, C, OH, OW]);
+  const argmax = new Int32Array(N * C * OH * OW);
+  const data: FloatArray = x.data;
+  const y = out.data;
+  for (let plane = 0, o = 0; plane < N * C; plane++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++, o++) {
+        const top = plane * H * W + 2 * i * W + 2 * j; // index of the window's top-left corner
+        // the first strict maximum in reading order wins, as in the reference
+        let at = top;
+        let best = data[x.offset + top]!;
+        if (!(best > -Infinity)) best = -Infinity; // a NaN (or −∞) corner is not a maximum yet
+        if (data[x.offset + top + 1]! > best) best = data[x.offset + (at = top + 1)]!;
+        if (data[x.offset + top + W]! > best) best = data[x.offset + (at = top + W)]!;
+        if (data[x.offset + top + W + 1]! > best) at = top + W + 1;
+        y[o] = data[x.offset + at]!;
+        argmax[o] = at;
+      }
+  return { out, argmax };
+}
+
+/** y[n,c,i,j] = (x[.., 2i, 2j] + x[.., 2i, 2j+1] + x[.., 2i+1, 2j] + x[.., 2i+1, 2j+1]) / 4 */
+export function avgPool2x2(x: View): View {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const OH = windowOutputSize(H, 2, 2, 0);
+  const OW = windowOutputSize(W, 2, 2, 0);
+  const out = zerosView(dtypeOf(x.data), [N, C, OH, OW]);
+  const data: FloatArray = x.data;
+  const y = out.data;
+  for (let plane = 0, o = 0; plane < N * C; plane++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++, o++) {
+        const top = x.offset + plane * H * W + 2 * i * W + 2 * j;
+        y[o] = (0 + data[top]! + data[top + 1]! + data[top + W]! + data[top + W + 1]!) / 4; // 0 + as the reference's s = 0
+      }
+  return out;
+}
+
+/** ∂L/∂x of avgPool2x2: each of the 4 inputs of a window gets ∂L/∂y / 4 (windows do not overlap). */
+export function avgPool2x2Backward(gy: View, xShape: readonly number[]): View {
+  const [N, C, H, W] = xShape as [number, number, number, number];
+  const [, , OH, OW] = gy.shape as [number, number, number, number];
+  const out = zerosView(dtypeOf(gy.data), xShape);
+  const g: FloatArray = gy.data;
+  const dx = out.data;
+  for (let plane = 0, o = 0; plane < N * C; plane++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++, o++) {
+        const v = 0 + g[gy.offset + o]! / 4; // 0 + as the reference's += into zeros
+        const top = plane * H * W + 2 * i * W + 2 * j;
+        dx[top] = v;
+        dx[top + 1] = v;
+        dx[top + W] = v;
+        dx[top + W + 1] = v;
+      }
+  return out;
+}
