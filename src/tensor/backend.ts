@@ -147,3 +147,6 @@ registerBackend('reference', () => new ReferenceBackend());
 import { GpujsBackend } from './backends/gpujs.js';
 
 registerBackend('gpujs', () => new GpujsBackend());
+import { CpuBackend } from './backends/cpu.js';
+
+registerBackend('cpu', () => new CpuBackend(), { makeDefault: true });
