@@ -46,6 +46,8 @@ export class AugmentPool {
   private pending = new Map<number, Pending>();
   private nextJobId = 0;
   private closed = false;
+  /** Set when a worker died: the pool is broken and every later run() fails with it. */
+  private failure: Error | null = null;
 
   private constructor() {}
 
@@ -101,6 +103,7 @@ export class AugmentPool {
       else job.resolve();
     });
     const failAll = (error: Error) => {
+      this.failure ??= error;
       for (const job of this.pending.values()) job.reject(error);
       this.pending.clear();
     };
@@ -116,6 +119,7 @@ export class AugmentPool {
    */
   async run(indices: Int32Array, epoch: number, viewFloats: number): Promise<{ x1: Float32Array; x2: Float32Array }> {
     if (this.closed) throw new Error('AugmentPool: already closed');
+    if (this.failure) throw new Error(`AugmentPool: a worker failed earlier (${this.failure.message})`);
     const bytes = indices.length * viewFloats * Float32Array.BYTES_PER_ELEMENT;
     for (const worker of this.workers) worker.ref();
     const x1 = new SharedArrayBuffer(bytes);

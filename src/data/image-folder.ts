@@ -26,15 +26,18 @@ export interface ImageFolderOptions {
   limitPerClass?: number;
 }
 
-/** Sorted names of the sub-folders of `dir` (hidden ones skipped). */
-export function listSubfolders(dir: string): string[] {
-  let entries: fs.Dirent[];
+/** The entries of a folder; an unreadable folder becomes a DataError naming it. */
+function readFolder(dir: string): fs.Dirent[] {
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    return fs.readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     throw new DataError(dir, `cannot list folder (${describeError(error)})`, { cause: error });
   }
-  return entries
+}
+
+/** Sorted names of the sub-folders of `dir` (hidden ones skipped). */
+export function listSubfolders(dir: string): string[] {
+  return readFolder(dir)
     .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
     .map((entry) => entry.name)
     .sort(compareCodePoints);
@@ -42,8 +45,7 @@ export function listSubfolders(dir: string): string[] {
 
 /** Sorted image file names (.jpg, .jpeg, .png) inside `dir`. */
 export function listImageFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
+  return readFolder(dir)
     .filter((entry) => entry.isFile() && !entry.name.startsWith('.') && isImageFile(entry.name))
     .map((entry) => entry.name)
     .sort(compareCodePoints);
@@ -103,7 +105,10 @@ export function loadImageFolder(root: string, options: ImageFolderOptions = {}):
       const decoded = decodeImageFile(file, channels);
       if (height === 0) [height, width] = [decoded.height, decoded.width];
       if (images.length === 0) images = new Uint8Array(n * channels * height * width);
-      const pixels = resizeUint8(decoded.pixels, channels, decoded.height, decoded.width, height, width);
+      const sameSize = decoded.height === height && decoded.width === width;
+      const pixels = sameSize
+        ? decoded.pixels
+        : resizeUint8(decoded.pixels, channels, decoded.height, decoded.width, height, width);
       images.set(pixels, index * channels * height * width);
       labels[index] = k;
       index++;

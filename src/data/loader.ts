@@ -159,18 +159,20 @@ export class TwoViewLoader {
     const ahead = (await this.getPool()) ? this.prefetch : 0;
     const queue: Array<Promise<TwoViewBatch>> = [];
     let next = startStep;
-    const fill = () => {
-      while (queue.length <= ahead && next < this.stepsPerEpoch) {
+    /** Starts batches until `target` are queued (or the epoch is over). */
+    const fill = (target: number) => {
+      while (queue.length < target && next < this.stepsPerEpoch) {
         const promise = this.batch(epoch, next++, order);
         promise.catch(() => {}); // a batch abandoned by an early `break` must not become an unhandled rejection
         queue.push(promise);
       }
     };
-    fill();
+    fill(1);
     while (queue.length > 0) {
       const batch = await queue.shift()!;
-      fill();
+      fill(ahead); // workers build the next `ahead` batches while the caller trains on this one
       yield batch;
+      fill(1);
     }
   }
 
