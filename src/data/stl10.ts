@@ -81,7 +81,8 @@ export function loadStl10(dir: string, options: Stl10LoadOptions): ImageDataset 
       ? readStl10Labels(path.join(dir, names.labels), total, n, classes.length)
       : new Int32Array(n).fill(-1);
 
-    const images = new Uint8Array(n * STL10_IMAGE_BYTES);
+    // Shared memory, so the loader's worker threads can read up to 2.7 GB of pixels without a copy.
+    const images = new Uint8Array(new SharedArrayBuffer(n * STL10_IMAGE_BYTES));
     const chunk = new Uint8Array(Math.min(n, IMAGES_PER_CHUNK) * STL10_IMAGE_BYTES);
     for (let first = 0; first < n; first += IMAGES_PER_CHUNK) {
       const count = Math.min(IMAGES_PER_CHUNK, n - first);

@@ -117,6 +117,24 @@ describe('TwoViewLoader', () => {
   });
 });
 
+describe('TwoViewLoader with workers, stopped early', () => {
+  it('a loop left after one batch and a close() leave nothing dangling', async () => {
+    const loader = makeLoader({ workers: 1, prefetch: 2, onWarning: (message) => expect.fail(message) });
+    let seen = 0;
+    for await (const batch of loader.batchesForEpoch(0)) {
+      expect(batch.step).toBe(0);
+      seen++;
+      break;
+    }
+    await loader.close();
+    expect(seen).toBe(1);
+    // the loader restarts its workers on demand after close()
+    const again = await loader.batch(0, 1);
+    expect(again.x1).toEqual((await makeLoader().batch(0, 1)).x1);
+    await loader.close();
+  });
+});
+
 describe('evalBatches', () => {
   it('covers the data set in order, keeps the last batch, is deterministic', () => {
     const options = { size: 8, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
