@@ -1,0 +1,229 @@
+/**
+ * What the cpu backend promises beyond conformance: identical results run to
+ * run and for any number of threads (a split never cuts a sum), elementwise
+ * ops and 2×2 pooling bit-identical to the reference, empty shapes, the worker
+ * pool's life cycle (dispose, restart, a process that exits on its own), and
+ * the wasm encoder's number format.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng, type Conv2dParams, type View } from '../../src/index.js';
+import { CpuBackend } from '../../src/tensor/backends/cpu.js';
+import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
+import { emitGemmModule } from '../../src/tensor/backends/cpu/wasm-gemm.js';
+import { sleb, uleb } from '../../src/tensor/backends/cpu/wasm-encoder.js';
+import { wasm as wasmApi } from '../../src/tensor/backends/cpu/wasm-api.js';
+import { copyToArray, viewOf } from '../../src/tensor/view.js';
+
+const reference = new ReferenceBackend();
+const wasm = wasmApi as typeof wasmApi & { validate(bytes: Uint8Array): boolean };
+// parallelThreshold 0: every float32 GEMM goes through the worker pool.
+const one = new CpuBackend({ threads: 1 });
+const two = new CpuBackend({ threads: 2, parallelThreshold: 0 });
+const three = new CpuBackend({ threads: 3, parallelThreshold: 0 });
+afterAll(() => [one, two, three].forEach((b) => b.dispose()));
+
+function rand(shape: number[], rng: Rng): View {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return viewOf(
+    Float32Array.from({ length: size }, () => rng.uniform(-1, 1)),
+    shape,
+  );
+}
+
+const bits = (v: View) => new Uint32Array(Float32Array.from(copyToArray(v)).buffer);
+
+/** Every heavy kernel on one set of inputs, as raw bits. */
+function heavyKernels(b: CpuBackend, seed: number): Uint32Array[] {
+  const rng = new Rng(seed);
+  const p: Conv2dParams = { stride: [1, 1], padding: [1, 1] };
+  const x = rand([3, 8, 12, 12], rng);
+  const w = rand([12, 8, 3, 3], rng);
+  const bias = rand([12], rng);
+  const gy = rand([3, 12, 12, 12], rng);
+  const p2: Conv2dParams = { stride: [2, 2], padding: [0, 1] };
+  const gy2 = rand([3, 12, 5, 6], rng);
+  return [
+    b.matmul(rand([37, 600], rng), rand([600, 45], rng)),
+    b.matmul(rand([4, 20, 300], rng), rand([300, 24], rng)),
+    b.conv2d(x, w, bias, p),
+    b.conv2dBackwardInput(gy, w, x.shape, p),
+    b.conv2dBackwardWeight(x, gy, w.shape, p),
+    b.conv2dBackwardInput(gy2, w, x.shape, p2),
+    b.conv2dBackwardWeight(x, gy2, w.shape, p2),
+  ].map(bits);
+}
+
+describe('cpu backend determinism', () => {
+  it('gives bit-identical results run to run', () => {
+    expect(heavyKernels(two, 1)).toEqual(heavyKernels(two, 1));
+  });
+
+  it('gives bit-identical results with 1, 2 and 3 threads', () => {
+    const single = heavyKernels(one, 2);
+    expect(heavyKernels(two, 2)).toEqual(single);
+    expect(heavyKernels(three, 2)).toEqual(single);
+  });
+
+  it('matches the reference within float32 rounding on a large threaded matmul', () => {
+    const rng = new Rng(3);
+    const a = rand([96, 1500], rng);
+    const b = rand([1500, 80], rng);
+    const got = copyToArray(two.matmul(a, b));
+    const want = copyToArray(reference.matmul(a, b));
+    // each |entry| ≤ Σ|a||b| ≤ 1500; the float32 error bound is (K+2)·2⁻²⁴·Σ|a||b| < 0.14
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+    expect(worst).toBeGreaterThan(0); // float32 accumulation really happened
+    expect(worst).toBeLessThan(1e-3);
+  });
+});
+
+describe('cpu backend elementwise kernels', () => {
+  it('are bit-identical to the reference, including broadcasts and strided views', () => {
+    const rng = new Rng(4);
+    const x = rand([4, 6, 5], rng);
+    const t = x.transpose(2, 0, 1) as View;
+    const channel = rand([6, 1], rng);
+    for (const op of ['neg', 'exp', 'relu', 'square', 'sign', 'step', 'abs'] as const) {
+      expect(bits(two.unary(op, t))).toEqual(bits(reference.unary(op, t)));
+    }
+    for (const op of ['add', 'sub', 'mul', 'div', 'eq'] as const) {
+      expect(bits(two.binary(op, x, channel))).toEqual(bits(reference.binary(op, x, channel)));
+      expect(bits(two.binary(op, t, t))).toEqual(bits(reference.binary(op, t, t)));
+    }
+    for (const axes of [[0], [1], [2], [0, 2], [0, 1, 2]]) {
+      expect(bits(two.reduce('sum', t, axes))).toEqual(bits(reference.reduce('sum', t, axes)));
+      expect(bits(two.reduce('max', x, axes))).toEqual(bits(reference.reduce('max', x, axes)));
+    }
+  });
+
+  it('2×2 pooling is bit-identical to the reference, ties and NaN included', () => {
+    const data = Float32Array.from([1, 1, 0, 2, NaN, 3, 2, 2, -0, -0, 5, 5, -0, -0, 5, NaN]);
+    const x = viewOf(data, [1, 1, 4, 4]);
+    const p = { kernel: [2, 2] as const, stride: [2, 2] as const };
+    const mine = two.maxPool2d(x, p);
+    const ref = reference.maxPool2d(x, p);
+    expect(bits(mine.out)).toEqual(bits(ref.out));
+    expect(mine.argmax).toEqual(ref.argmax);
+    expect(bits(two.avgPool2d(x, p))).toEqual(bits(reference.avgPool2d(x, p)));
+    const gy = viewOf(Float32Array.from([-0, 1, 2, 3]), [1, 1, 2, 2]);
+    expect(bits(two.avgPool2dBackward(gy, x.shape, p))).toEqual(
+      bits(reference.avgPool2dBackward(gy, x.shape, p)),
+    );
+  });
+});
+
+describe('cpu backend edge cases', () => {
+  it('returns zeros for empty inner sizes and empty results', () => {
+    const rng = new Rng(5);
+    expect(Array.from(copyToArray(two.matmul(rand([3, 0], rng), rand([0, 2], rng))))).toEqual([
+      0, 0, 0, 0, 0, 0,
+    ]);
+    expect(two.matmul(rand([0, 4], rng), rand([4, 2], rng)).shape).toEqual([0, 2]);
+    const x = rand([2, 0, 3, 3], rng);
+    const w = rand([2, 0, 3, 3], rng);
+    const bias = viewOf(Float32Array.from([1.5, -2]), [2]);
+    const y = two.conv2d(x, w, bias, { stride: [1, 1], padding: [1, 1] });
+    expect(Array.from(copyToArray(y))).toEqual(
+      Array.from(copyToArray(reference.conv2d(x, w, bias, { stride: [1, 1], padding: [1, 1] }))),
+    );
+  });
+
+  it('computes float64 in float64', () => {
+    const a = viewOf(Float64Array.from([0.1, 0.2, 0.3]), [1, 3]);
+    const b = viewOf(Float64Array.from([1, 1, 1]), [3, 1]);
+    const y = two.matmul(a, b);
+    expect(y.data).toBeInstanceOf(Float64Array);
+    expect(y.data[0]).toBe(0.1 + 0.2 + 0.3); // 0.6000000000000001; float32 sums give 0.6000000238…
+  });
+});
+
+describe('cpu backend worker pool', () => {
+  it('restarts its workers after dispose()', () => {
+    const b = new CpuBackend({ threads: 2, parallelThreshold: 0 });
+    const rng = new Rng(6);
+    const x = rand([20, 30], rng);
+    const y = rand([30, 10], rng);
+    const first = bits(b.matmul(x, y));
+    b.dispose();
+    expect(bits(b.matmul(x, y))).toEqual(first);
+    b.dispose();
+  });
+
+  it('lets a process exit on its own after running threaded kernels', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'cpu-exit-'));
+    const script = join(dir, 'exit.mts');
+    const cpu = new URL('../../src/tensor/backends/cpu.ts', import.meta.url).href;
+    const view = new URL('../../src/tensor/view.ts', import.meta.url).href;
+    writeFileSync(
+      script,
+      `import { CpuBackend } from ${JSON.stringify(cpu)};
+import { viewOf } from ${JSON.stringify(view)};
+const b = new CpuBackend({ threads: 2, parallelThreshold: 0 });
+const a = viewOf(new Float32Array(64 * 64).fill(1), [64, 64]);
+console.log('sum', b.matmul(a, a).data[0]);
+`,
+    );
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
+        cwd: root,
+        timeout: 60_000,
+        encoding: 'utf8',
+      });
+      expect(run.stderr).toBe('');
+      expect(run.stdout.trim()).toBe('sum 64');
+      expect(run.status).toBe(0); // null would mean it was killed at the timeout
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('wasm encoder', () => {
+  it('writes LEB128 numbers', () => {
+    expect(uleb(0)).toEqual([0]);
+    expect(uleb(127)).toEqual([127]);
+    expect(uleb(128)).toEqual([0x80, 0x01]);
+    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(sleb(-1)).toEqual([0x7f]);
+    expect(sleb(63)).toEqual([63]);
+    expect(sleb(64)).toEqual([0xc0, 0x00]);
+    expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+  });
+
+  it('emits kernels that compute C (+)= A·B over packed panels for several tile shapes', () => {
+    const rng = new Rng(7);
+    for (const tile of [
+      { mr: 4, nr: 8, unroll: 1 },
+      { mr: 3, nr: 12, unroll: 4 },
+      { mr: 6, nr: 4, unroll: 2 },
+    ]) {
+      const bytes = emitGemmModule(tile, { initial: 1, maximum: 16 });
+      expect(wasm.validate(bytes)).toBe(true);
+      const memory = new wasm.Memory({ initial: 1, maximum: 16, shared: true });
+      const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
+      const gemm = instance.exports.gemm_macro as (...args: number[]) => void;
+      // two A panels and three B panels, kc = 7 (not a multiple of the unrolling)
+      const [mc, nc, kc] = [2 * tile.mr, 3 * tile.nr, 7];
+      const heap = new Float32Array(memory.buffer);
+      const [a, b, c] = [0, mc * kc, mc * kc + kc * nc];
+      for (let i = 0; i < c + mc * nc; i++) heap[i] = rng.int(9) - 4; // small integers: exact sums
+      const before = heap.slice(c, c + mc * nc);
+      gemm(a * 4, b * 4, c * 4, mc, nc, kc, nc * 4, 1);
+      for (let i = 0; i < mc; i++)
+        for (let j = 0; j < nc; j++) {
+          let s = before[i * nc + j]!;
+          const [q, r, p, jj] = [Math.floor(i / tile.mr), i % tile.mr, Math.floor(j / tile.nr), j % tile.nr];
+          for (let k = 0; k < kc; k++)
+            s += heap[a + (q * kc + k) * tile.mr + r]! * heap[b + (p * kc + k) * tile.nr + jj]!;
+          expect(heap[c + i * nc + j]).toBe(s);
+        }
+    }
+  });
+});
