@@ -29,10 +29,20 @@ export interface FlagSpec {
   help: string;
 }
 
-export type FlagValues = Record<string, string | number | boolean | undefined>;
+/** Flag values by name; `_` holds the positional arguments. */
+export interface FlagValues {
+  [name: string]: string | number | boolean | string[] | undefined;
+  _: string[];
+}
 
 /** Parses argv against the table; throws CliError naming the flag at fault. */
-export function parseFlags(command: string, specs: readonly FlagSpec[], argv: string[]): FlagValues {
+export function parseFlags(
+  command: string,
+  specs: readonly FlagSpec[],
+  argv: string[],
+  opts: { applyDefaults?: boolean; positionals?: boolean } = {},
+): FlagValues {
+  const applyDefaults = opts.applyDefaults ?? true;
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const s of specs) options[s.name] = { type: s.type === 'boolean' ? 'boolean' : 'string' };
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
@@ -44,15 +54,14 @@ export function parseFlags(command: string, specs: readonly FlagSpec[], argv: st
       `${message.replace(/\. To specify a positional.*$/, '')} (see npm run ${command} -- --help)`,
     );
   }
-  if (parsed.positionals.length > 0 && !specs.some((s) => s.name === '_')) {
+  if (parsed.positionals.length > 0 && !opts.positionals) {
     throw new CliError(`unexpected argument '${parsed.positionals[0]}' (see npm run ${command} -- --help)`);
   }
-  const values: FlagValues = { help: parsed.values.help === true };
+  const values: FlagValues = { help: parsed.values.help === true, _: parsed.positionals };
   for (const s of specs) {
     const raw = parsed.values[s.name];
-    values[s.name] = raw === undefined ? s.default : convert(s, raw);
+    values[s.name] = raw === undefined ? (applyDefaults ? s.default : undefined) : convert(s, raw);
   }
-  values._positionals = parsed.positionals.join('\u0000');
   return values;
 }
 

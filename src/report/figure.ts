@@ -15,6 +15,8 @@ export interface FigureOptions {
   title?: string;
   /** Chance level in [0, 1], drawn as a dashed line (e.g. 0.1 for 10 classes). */
   chance?: number;
+  /** Single-number baselines (e.g. raw pixels), drawn as labelled horizontal lines. */
+  references?: readonly { name: string; value: number }[];
   width?: number;
   height?: number;
 }
@@ -45,8 +47,10 @@ export function layerFigureSvg(series: readonly FigureSeries[], opts: FigureOpti
   const layers = Math.max(1, ...series.map((s) => s.accuracies.length));
 
   // y axis: 0 .. a round percentage above the best accuracy
+  const refs = opts.references ?? [];
   const best = Math.max(
     opts.chance ?? 0,
+    ...refs.map((r) => r.value),
     ...series.flatMap((s) => s.accuracies.filter((a): a is number => a !== null)),
   );
   const yMax = Math.min(100, Math.max(20, Math.ceil((best * 100) / 10) * 10 + 10));
@@ -86,6 +90,15 @@ export function layerFigureSvg(series: readonly FigureSeries[], opts: FigureOpti
     );
     parts.push(
       `<text x="${margin.left + plotW - 4}" y="${yy - 5}" text-anchor="end" font-size="11" fill="#777">chance</text>`,
+    );
+  }
+  for (const r of refs) {
+    const yy = y(r.value);
+    parts.push(
+      `<line x1="${margin.left}" y1="${yy}" x2="${margin.left + plotW}" y2="${yy}" stroke="#555" stroke-dasharray="2,3"/>`,
+    );
+    parts.push(
+      `<text x="${margin.left + 4}" y="${yy - 5}" font-size="11" fill="#555">${escapeXml(r.name)}</text>`,
     );
   }
   // one polyline per series (broken where a layer is missing), markers, legend

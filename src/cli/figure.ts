@@ -1,0 +1,83 @@
+/**
+ * `npm run figure -- reports/*.json`: one figure with every given probe
+ * report as a line of accuracy per layer, like the paper's layer-wise readout.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { layerFigureSvg, svgToPng, type FigureSeries } from '../report/figure.js';
+import { CliError, helpText, parseFlags, runCommand, type FlagSpec } from './flags.js';
+
+const FLAGS: FlagSpec[] = [
+  {
+    name: 'out',
+    type: 'string',
+    metavar: 'FILE',
+    default: 'reports/figure',
+    help: 'output path without extension: writes FILE.svg and FILE.png',
+  },
+  {
+    name: 'title',
+    type: 'string',
+    metavar: 'TEXT',
+    default: 'Linear readout per layer',
+    help: 'figure title',
+  },
+  {
+    name: 'baselines',
+    type: 'boolean',
+    help: "also draw each report's random-init line and pixels level, where present",
+  },
+];
+
+const SUMMARY = 'Draws the layer-wise readout of one or more probe reports (reports/*.json) in one figure.';
+
+interface Report {
+  meta?: { name?: string; trainImages?: number };
+  layers?: { layer: number; accuracy: number }[];
+  baselines?: { randomInit: { accuracy: number }[]; pixels: { accuracy: number } } | null;
+}
+
+async function main(): Promise<void> {
+  const f = parseFlags('figure', FLAGS, process.argv.slice(2), { positionals: true });
+  if (f.help) {
+    process.stdout.write(helpText('figure', SUMMARY, FLAGS).replace('[flags]', '[flags] REPORT.json...'));
+    return;
+  }
+  if (f._.length === 0)
+    throw new CliError('give one or more report files, e.g. npm run figure -- reports/*.json');
+  const series: FigureSeries[] = [];
+  const references: { name: string; value: number }[] = [];
+  for (const file of f._) {
+    let report: Report;
+    try {
+      report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+    } catch (e) {
+      throw new CliError(`${file}: cannot read it as a report (${(e as Error).message.split('\n')[0]})`);
+    }
+    if (!Array.isArray(report.layers) || report.layers.some((l) => typeof l.accuracy !== 'number')) {
+      throw new CliError(`${file}: not a probe report (no layers with accuracies)`);
+    }
+    const name = report.meta?.name ?? basename(file, '.json');
+    series.push({ name, accuracies: report.layers.map((l) => l.accuracy) });
+    if (f.baselines && report.baselines) {
+      series.push({
+        name: `${name}: random init`,
+        accuracies: report.baselines.randomInit.map((l) => l.accuracy),
+      });
+      references.push({ name: `${name}: pixels`, value: report.baselines.pixels.accuracy });
+    }
+  }
+  const svg = layerFigureSvg(series, { title: f.title as string, chance: 0.1, references });
+  const out = f.out as string;
+  try {
+    writeFileSync(`${out}.svg`, svg);
+    writeFileSync(`${out}.png`, svgToPng(svg));
+  } catch (e) {
+    throw new CliError(
+      `--out ${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  console.log(`wrote ${out}.svg and ${out}.png (${series.length} lines)`);
+}
+
+void runCommand('figure', main);

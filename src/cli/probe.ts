@@ -1,0 +1,311 @@
+/**
+ * `npm run probe`: linear readout per layer of a trained checkpoint, with
+ * optional baselines (the same network before learning, and raw pixels).
+ * Writes reports/<run>_avgpool<true|false>.{json,csv,svg,png}.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import '../index.js';
+import { subsetDataset, type ImageDataset } from '../data/index.js';
+import { loadCheckpoint, type VggEncoder } from '../nn/index.js';
+import {
+  balancedFirst,
+  extractFeatures,
+  featureParticipationRatio,
+  pixelFeatures,
+  trainLinearProbe,
+  type LayerFeatures,
+} from '../lpl/probe.js';
+import { checkpointConfig, LAST_CHECKPOINT, newestRun } from '../lpl/run-state.js';
+import { buildEncoder, loadTrainingData } from '../lpl/train.js';
+import { layerFigureSvg, svgToPng } from '../report/figure.js';
+import { BACKEND_FLAGS, setupBackend } from './backend-setup.js';
+import { CliError, helpText, parseFlags, runCommand, type FlagSpec } from './flags.js';
+
+const FLAGS: FlagSpec[] = [
+  {
+    name: 'checkpoint',
+    type: 'string',
+    metavar: 'FILE',
+    help: 'trained checkpoint (default: last.safetensors of the newest run under runs/)',
+  },
+  {
+    name: 'avgpool',
+    type: 'boolean',
+    help: 'globally average-pool each block output (the paper); otherwise flatten it',
+  },
+  {
+    name: 'data',
+    type: 'string',
+    metavar: 'PATH',
+    help: "labelled data set (default: the checkpoint's training data)",
+  },
+  {
+    name: 'format',
+    type: 'string',
+    choices: ['idx', 'cifar10', 'stl10', 'image-folder'],
+    help: 'read --data as this format',
+  },
+  {
+    name: 'train-labels',
+    type: 'int',
+    min: 1,
+    metavar: 'N',
+    help: 'labelled training images to use, balanced over classes (default all; authors: 5000 on CIFAR-10)',
+  },
+  {
+    name: 'test-labels',
+    type: 'int',
+    min: 1,
+    metavar: 'N',
+    help: 'test images to use, balanced over classes (default all)',
+  },
+  {
+    name: 'epochs',
+    type: 'int',
+    min: 1,
+    metavar: 'N',
+    default: 20,
+    paper: '20',
+    help: 'epochs of the linear classifier',
+  },
+  {
+    name: 'batch-size',
+    type: 'int',
+    min: 1,
+    metavar: 'N',
+    default: 512,
+    paper: '512',
+    help: 'batch size of the linear classifier',
+  },
+  {
+    name: 'lr',
+    type: 'number',
+    metavar: 'LR',
+    default: 1e-3,
+    paper: '1e-3 (Adam)',
+    help: 'learning rate of the linear classifier',
+  },
+  {
+    name: 'no-standardize',
+    type: 'boolean',
+    help: "probe the raw features, as the authors did (default: z-score each feature with the training split's statistics)",
+  },
+  {
+    name: 'baselines',
+    type: 'boolean',
+    help: 'also probe the same network at initialisation and the raw pixels',
+  },
+  {
+    name: 'seed',
+    type: 'int',
+    metavar: 'N',
+    default: 0,
+    help: 'seed of the probe (its init and batch order)',
+  },
+  ...BACKEND_FLAGS,
+  { name: 'name', type: 'string', metavar: 'NAME', help: 'report name (default: the run folder name)' },
+  { name: 'out', type: 'string', metavar: 'DIR', default: 'reports', help: 'folder for the report files' },
+];
+
+const SUMMARY = `Linear readout of every layer of a trained LPL network: a logistic-regression
+classifier per layer on frozen features, test accuracy per layer, a CSV and a figure.`;
+
+interface LayerReport {
+  layer: number;
+  channels: number;
+  features: number;
+  accuracy: number;
+  trainAccuracy: number;
+  participationRatio: number | null;
+}
+
+function probeLayers(
+  name: string,
+  train: LayerFeatures[],
+  trainLabels: Int32Array,
+  test: LayerFeatures[],
+  testLabels: Int32Array,
+  channels: readonly number[],
+  probeOpts: Parameters<typeof trainLinearProbe>[4],
+): LayerReport[] {
+  return train.map((f, k) => {
+    const started = performance.now();
+    const r = trainLinearProbe(f, trainLabels, test[k]!, testLabels, probeOpts);
+    const pr = test[k]!.dim <= 1024 ? featureParticipationRatio(test[k]!) : null;
+    console.log(
+      `  ${name} layer ${k + 1}: test ${(100 * r.testAccuracy).toFixed(1)}%, train ${(100 * r.trainAccuracy).toFixed(1)}%` +
+        `${pr === null ? '' : `, PR ${pr.toFixed(1)}`} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
+    return {
+      layer: k + 1,
+      channels: channels[k] ?? 0,
+      features: f.dim,
+      accuracy: r.testAccuracy,
+      trainAccuracy: r.trainAccuracy,
+      participationRatio: pr,
+    };
+  });
+}
+
+function limited(ds: ImageDataset, n: number | undefined): ImageDataset {
+  return n === undefined ? ds : subsetDataset(ds, balancedFirst(ds.labels, n, ds.classes.length));
+}
+
+async function main(): Promise<void> {
+  const f = parseFlags('probe', FLAGS, process.argv.slice(2));
+  if (f.help) {
+    process.stdout.write(helpText('probe', SUMMARY, FLAGS));
+    return;
+  }
+  let checkpoint = f.checkpoint as string | undefined;
+  if (!checkpoint) {
+    const dir = newestRun('runs');
+    if (!dir)
+      throw new CliError(
+        'no --checkpoint given and no run with a last.safetensors under runs/ (train one first)',
+      );
+    checkpoint = join(dir, LAST_CHECKPOINT);
+  }
+  if (!existsSync(checkpoint)) throw new CliError(`--checkpoint ${checkpoint}: no such file`);
+  const saved = checkpointConfig(checkpoint);
+  const config = {
+    ...saved,
+    limit: null,
+    ...(f.data ? { data: f.data as string, format: (f.format as never) ?? null } : {}),
+  };
+  const avgpool = f.avgpool === true;
+  const stats = saved.stats ?? {
+    mean: Array(saved.channels).fill(0.5),
+    std: Array(saved.channels).fill(0.25),
+  };
+
+  const trainSet = limited(loadTrainingData(config, 'train'), f['train-labels'] as number | undefined);
+  const testSet = limited(loadTrainingData(config, 'test'), f['test-labels'] as number | undefined);
+  if (trainSet.channels !== saved.channels) {
+    throw new CliError(
+      `the data has ${trainSet.channels} channels but ${checkpoint} was trained on ${saved.channels}`,
+    );
+  }
+  if ([...trainSet.labels, ...testSet.labels].some((y) => y < 0))
+    throw new CliError('the probe needs labelled images');
+  const classes = trainSet.classes.length;
+
+  const model: VggEncoder = buildEncoder(config, saved.channels, saved.inputSize);
+  loadCheckpoint(checkpoint, { model });
+  const backendLine = await setupBackend(f, model, saved.inputSize, saved.channels, 128);
+  const name =
+    (f.name as string | undefined) ??
+    (basename(checkpoint) === LAST_CHECKPOINT
+      ? basename(dirname(checkpoint))
+      : basename(checkpoint).replace(/\.safetensors$/, ''));
+
+  console.log(`probe ${checkpoint} (${name})`);
+  console.log(
+    `  data     ${trainSet.source}: ${trainSet.n} train / ${testSet.n} test labelled images, ${classes} classes`,
+  );
+  console.log(
+    `  features ${avgpool ? 'global average pool' : 'flattened'} block outputs, input ${saved.inputSize}×${saved.inputSize}; backend ${backendLine}`,
+  );
+  const probeOpts = {
+    classes,
+    epochs: f.epochs as number,
+    batchSize: f['batch-size'] as number,
+    lr: f.lr as number,
+    seed: f.seed as number,
+    standardize: f['no-standardize'] !== true,
+  };
+  console.log(
+    `  probe    logistic regression, Adam lr ${probeOpts.lr}, batch ${probeOpts.batchSize}, ${probeOpts.epochs} epochs${probeOpts.standardize ? ', standardized features' : ', raw features'}`,
+  );
+
+  const featureOpts = { avgpool, inputSize: saved.inputSize, stats };
+  const started = performance.now();
+  const layers = probeLayers(
+    'trained',
+    extractFeatures(model, trainSet, featureOpts),
+    trainSet.labels,
+    extractFeatures(model, testSet, featureOpts),
+    testSet.labels,
+    model.channels,
+    probeOpts,
+  );
+  let baselines: { randomInit: LayerReport[]; pixels: LayerReport } | null = null;
+  if (f.baselines) {
+    const initial = buildEncoder(config, saved.channels, saved.inputSize); // the same init the run started from
+    const randomInit = probeLayers(
+      'random-init',
+      extractFeatures(initial, trainSet, featureOpts),
+      trainSet.labels,
+      extractFeatures(initial, testSet, featureOpts),
+      testSet.labels,
+      initial.channels,
+      probeOpts,
+    );
+    const [pixels] = probeLayers(
+      'pixels',
+      [pixelFeatures(trainSet, saved.inputSize, stats)],
+      trainSet.labels,
+      [pixelFeatures(testSet, saved.inputSize, stats)],
+      testSet.labels,
+      [saved.channels],
+      probeOpts,
+    );
+    baselines = { randomInit, pixels: { ...pixels!, layer: 0 } };
+  }
+
+  const outDir = f.out as string;
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new CliError(`--out ${outDir}: cannot create it (${(e as NodeJS.ErrnoException).code})`);
+  }
+  const base = join(outDir, `${name}_avgpool${avgpool}`);
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  const report = {
+    meta: {
+      name,
+      checkpoint,
+      data: trainSet.source,
+      trainImages: trainSet.n,
+      testImages: testSet.n,
+      avgpool,
+      seed: probeOpts.seed,
+      trainingSeed: saved.seed,
+      flags: process.argv.slice(2),
+      probe: probeOpts,
+      training: saved,
+      version: pkg.version,
+      date: new Date().toISOString(),
+      seconds: (performance.now() - started) / 1000,
+    },
+    layers,
+    baselines,
+  };
+  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
+  const csvRows = layers.map((l, k) => {
+    const extra = baselines
+      ? `,${baselines.randomInit[k]!.accuracy.toFixed(4)},${baselines.pixels.accuracy.toFixed(4)}`
+      : '';
+    return `${l.layer},${l.accuracy.toFixed(4)}${extra}`;
+  });
+  writeFileSync(
+    `${base}.csv`,
+    `layer,accuracy${baselines ? ',random_init_accuracy,pixels_accuracy' : ''}\n${csvRows.join('\n')}\n`,
+  );
+  const series = [{ name, accuracies: layers.map((l) => l.accuracy) }];
+  if (baselines)
+    series.push({ name: 'random init', accuracies: baselines.randomInit.map((l) => l.accuracy) });
+  const svg = layerFigureSvg(series, {
+    title: `Linear readout (${avgpool ? 'avg-pooled' : 'flattened'}): ${name}`,
+    chance: 1 / classes,
+    references: baselines ? [{ name: 'pixels', value: baselines.pixels.accuracy }] : [],
+  });
+  writeFileSync(`${base}.svg`, svg);
+  writeFileSync(`${base}.png`, svgToPng(svg));
+  console.log(`wrote ${base}.json, .csv, .svg, .png`);
+}
+
+void runCommand('probe', main);

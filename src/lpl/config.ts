@@ -1,0 +1,109 @@
+/**
+ * The configuration of an LPL training run, its defaults for a CPU, and the
+ * values the paper used (LPL-SPEC.md), side by side.
+ */
+import type { DatasetFormat } from '../data/index.js';
+import type { PredForm } from './losses.js';
+import type { TrainingMode } from './encoder.js';
+
+export interface TrainConfig {
+  /** Data set path; null = the bundled Fashion-MNIST subset. */
+  data: string | null;
+  format: DatasetFormat | null;
+  /** Use only the first N training images (null = all). */
+  limit: number | null;
+  /** Side of the (square) network input; null = the data set's own. */
+  imageSize: number | null;
+  /** Channel mean and std used to normalise inputs (filled in from the data when null). */
+  stats: { mean: number[]; std: number[] } | null;
+  arch: 'vgg11';
+  width: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  minLr: number;
+  weightDecay: number;
+  warmupEpochs: number;
+  lambdaPred: number;
+  lambdaHebb: number;
+  lambdaDecorr: number;
+  usePred: boolean;
+  useHebb: boolean;
+  useDecorr: boolean;
+  predForm: PredForm;
+  eps: number;
+  mode: TrainingMode;
+  noPooling: boolean;
+  shufflePositives: boolean;
+  seed: number;
+  /** Augmentation worker threads (0 = in the training thread; null = automatic). */
+  workers: number | null;
+}
+
+/** Defaults for a 2-core laptop on the bundled data: a few minutes. */
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  data: null,
+  format: null,
+  limit: null,
+  imageSize: null,
+  stats: null,
+  arch: 'vgg11',
+  width: 0.25,
+  epochs: 3,
+  batchSize: 256,
+  lr: 1e-3,
+  minLr: 1e-6,
+  weightDecay: 1.5e-6,
+  warmupEpochs: 1,
+  lambdaPred: 1,
+  lambdaHebb: 1,
+  lambdaDecorr: 10,
+  usePred: true,
+  useHebb: true,
+  useDecorr: true,
+  predForm: 'symmetric',
+  eps: 1e-4,
+  mode: 'layer-local',
+  noPooling: false,
+  shufflePositives: false,
+  seed: 24,
+  workers: null,
+};
+
+/** What the authors used (LPL-SPEC.md), for --help and the README. */
+export const PAPER_TRAIN_CONFIG: Partial<Record<keyof TrainConfig, string>> = {
+  data: 'CIFAR-10 / STL-10',
+  width: '1 (64…512 channels)',
+  epochs: '800',
+  batchSize: '1024',
+  lr: '1e-3 (Adam)',
+  minLr: '1e-6',
+  weightDecay: '1.5e-6',
+  warmupEpochs: '10',
+  lambdaPred: '1',
+  lambdaHebb: '1',
+  lambdaDecorr: '10',
+  predForm: 'symmetric (code); paper form in the text',
+  eps: '1e-4',
+  seed: '24',
+};
+
+/** Checks a config; returns the list of problems (empty when valid). */
+export function configProblems(c: TrainConfig): string[] {
+  const problems: string[] = [];
+  const positiveInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) problems.push(`${name} must be a positive integer, got ${v}`);
+  };
+  positiveInt('epochs', c.epochs);
+  positiveInt('batch-size', c.batchSize);
+  if (c.batchSize < 2) problems.push('batch-size must be at least 2 (variances need two samples)');
+  if (!(c.width > 0)) problems.push(`width must be positive, got ${c.width}`);
+  if (!(c.lr > 0)) problems.push(`lr must be positive, got ${c.lr}`);
+  if (!(c.weightDecay >= 0)) problems.push(`weight-decay must be ≥ 0, got ${c.weightDecay}`);
+  if (!(c.warmupEpochs >= 0) || c.warmupEpochs >= c.epochs) {
+    problems.push(`warmup-epochs must be in [0, epochs), got ${c.warmupEpochs} with ${c.epochs} epochs`);
+  }
+  if (c.limit !== null) positiveInt('limit', c.limit);
+  if (c.imageSize !== null) positiveInt('image-size', c.imageSize);
+  return problems;
+}

@@ -1,0 +1,111 @@
+/**
+ * Saving and restoring a training run: the model, the optimizer state, the
+ * config and the position (next epoch and step) in one safetensors file.
+ * Files are written to a temporary name and renamed, so a checkpoint on disk
+ * is always complete (the previous one stays until the new one is whole).
+ */
+import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { CheckpointError, loadCheckpoint, readSafetensors, saveCheckpoint } from '../nn/index.js';
+import type { ImageDataset } from '../data/index.js';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';
+import { LplRun, loadTrainingData } from './train.js';
+
+export const LAST_CHECKPOINT = 'last.safetensors';
+
+interface Position {
+  epoch: number;
+  step: number;
+  globalStep: number;
+}
+
+/** Writes the run's state to `file` (atomically). */
+export function saveRun(run: LplRun, file: string): void {
+  const position: Position = { epoch: run.epoch, step: run.step, globalStep: run.globalStep };
+  saveCheckpoint(file, {
+    model: run.model,
+    optimizer: run.optimizer,
+    config: run.config,
+    seed: run.config.seed,
+    epoch: run.epoch + run.step / run.stepsPerEpoch,
+    extra: {
+      position,
+      inputSize: run.inputSize,
+      channels: run.dataset.channels,
+      classes: run.dataset.classes,
+    },
+  });
+}
+
+/** The config stored in a checkpoint (without loading its tensors into a model). */
+export function checkpointConfig(file: string): TrainConfig & { inputSize: number; channels: number } {
+  const { metadata } = readSafetensors(file);
+  let config: Partial<TrainConfig>;
+  let extra: { inputSize?: number; channels?: number };
+  try {
+    config = JSON.parse(metadata.config ?? 'null') ?? {};
+    extra = JSON.parse(metadata.extra ?? '{}');
+  } catch {
+    throw new CheckpointError(`${file}: the training config in its metadata is not valid JSON`);
+  }
+  if (typeof extra.inputSize !== 'number' || typeof extra.channels !== 'number') {
+    throw new CheckpointError(
+      `${file}: not a training checkpoint of this project (no input size in its metadata)`,
+    );
+  }
+  return { ...DEFAULT_TRAIN_CONFIG, ...config, inputSize: extra.inputSize, channels: extra.channels };
+}
+
+/**
+ * Rebuilds a run from a checkpoint: its config (with `overrides`, e.g. more
+ * epochs), weights, optimizer state and position.
+ */
+export function restoreRun(
+  file: string,
+  overrides: Partial<TrainConfig> = {},
+  opts: { dataset?: ImageDataset; onWarning?: (message: string) => void } = {},
+): LplRun {
+  const saved = checkpointConfig(file);
+  const config: TrainConfig = { ...saved, ...overrides };
+  const dataset = opts.dataset ?? loadTrainingData(config);
+  const run = new LplRun(config, dataset, opts);
+  if (run.inputSize !== saved.inputSize || dataset.channels !== saved.channels) {
+    throw new CheckpointError(
+      `${file}: was trained on ${saved.channels}×${saved.inputSize}×${saved.inputSize} inputs, ` +
+        `the data gives ${dataset.channels}×${run.inputSize}×${run.inputSize}`,
+    );
+  }
+  const info = loadCheckpoint(file, { model: run.model, optimizer: run.optimizer });
+  const position = (info.extra as { position?: Position }).position;
+  if (!position) throw new CheckpointError(`${file}: holds no training position`);
+  run.epoch = position.epoch;
+  run.step = position.step;
+  run.globalStep = position.globalStep;
+  return run;
+}
+
+/** Name of the checkpoint written at the end of epoch `epoch` (1-based). */
+export function epochCheckpointName(epoch: number): string {
+  return `epoch-${String(epoch).padStart(4, '0')}.safetensors`;
+}
+
+/** Deletes all but the newest `keep` epoch checkpoints in `dir`. */
+export function pruneEpochCheckpoints(dir: string, keep: number): void {
+  const files = readdirSync(dir)
+    .filter((f) => /^epoch-\d+\.safetensors$/.test(f))
+    .sort();
+  for (const f of files.slice(0, Math.max(0, files.length - keep))) unlinkSync(join(dir, f));
+}
+
+/** The newest run folder under `root` that holds a last checkpoint, or null. */
+export function newestRun(root: string): string | null {
+  if (!existsSync(root)) return null;
+  let best: { dir: string; time: number } | null = null;
+  for (const name of readdirSync(root)) {
+    const file = join(root, name, LAST_CHECKPOINT);
+    if (!existsSync(file)) continue;
+    const time = statSync(file).mtimeMs;
+    if (!best || time > best.time) best = { dir: join(root, name), time };
+  }
+  return best?.dir ?? null;
+}

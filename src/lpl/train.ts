@@ -1,0 +1,248 @@
+/**
+ * LPL training: a VGG encoder trained layer-locally (or end-to-end) on
+ * two-view batches, with the objective of src/lpl/objective.ts, Adam with
+ * coupled weight decay (no decay on biases), and a linear warm-up + cosine
+ * learning-rate schedule set once per epoch (LPL-SPEC.md, "Layer-local training").
+ *
+ * Both views go through the network as one batch of 2B images: the blocks
+ * act on each image independently (no BatchNorm), so this equals two
+ * separate passes and halves the number of kernel calls.
+ *
+ * Everything that decides the numbers is a pure function of the config and
+ * (epoch, step): the data order, each image's augmentations, the "shuffle
+ * positives" permutation. So a run resumed from a checkpoint continues
+ * exactly as if it had not stopped.
+ */
+import { noGrad, slice } from '../autograd/index.js';
+import {
+  channelStats,
+  keyedRng,
+  loadBundledDataset,
+  loadDataset,
+  simclrAugmentOptions,
+  TwoViewLoader,
+  type ImageDataset,
+  type TwoViewBatch,
+} from '../data/index.js';
+import { Adam, vgg11Encoder, warmupCosineLr, weightDecayGroups, type VggEncoder } from '../nn/index.js';
+import { Rng } from '../tensor/random.js';
+import { fromArray, type Tensor } from '../tensor/tensor.js';
+import { configProblems, type TrainConfig } from './config.js';
+import { encodeBlocks, type EncoderOutput } from './encoder.js';
+import { participationRatio, unitVarianceSummary } from './metrics.js';
+import { networkObjective } from './objective.js';
+
+/** The loss terms of one layer, as numbers (null for layers without a loss, e.g. end-to-end). */
+export interface LayerLosses {
+  pred: number;
+  hebb: number;
+  decorr: number;
+  total: number;
+}
+
+export interface StepRecord {
+  epoch: number;
+  step: number;
+  globalStep: number;
+  lr: number;
+  loss: number;
+  layers: (LayerLosses | null)[];
+  /** Images (each seen as two views) in this step, and the seconds it took. */
+  images: number;
+  seconds: number;
+  /** Block outputs z1 of this step ([B, M] per layer, no gradient), for epoch diagnostics. */
+  z: Tensor[];
+}
+
+/** A loss that is NaN or infinite: names the layer and the term. */
+export class NonFiniteLossError extends Error {
+  constructor(
+    readonly layer: number,
+    readonly term: string,
+    readonly value: number,
+    readonly epoch: number,
+    readonly step: number,
+  ) {
+    super(`the ${term} loss of layer ${layer} is ${value} at epoch ${epoch + 1}, step ${step + 1}`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/** Loads the training split named by the config (the bundled data when `data` is null). */
+export function loadTrainingData(config: TrainConfig, split: 'train' | 'test' = 'train'): ImageDataset {
+  const limit = split === 'train' ? (config.limit ?? undefined) : undefined;
+  if (config.data === null) return loadBundledDataset(split, limit);
+  return loadDataset(config.data, {
+    split,
+    format: config.format ?? undefined,
+    limit,
+    imageSize: config.imageSize ?? undefined,
+  });
+}
+
+/** The encoder a config describes, initialised from its seed (PyTorch's default init). */
+export function buildEncoder(config: TrainConfig, inChannels: number, inputSize: number): VggEncoder {
+  return vgg11Encoder({ inChannels, width: config.width, rng: new Rng(config.seed), inputSize });
+}
+
+/** Model, optimizer and data of one run, and its position (the next epoch and step to run). */
+export class LplRun {
+  readonly config: TrainConfig;
+  readonly dataset: ImageDataset;
+  readonly inputSize: number;
+  readonly model: VggEncoder;
+  readonly optimizer: Adam;
+  readonly loader: TwoViewLoader;
+  epoch = 0;
+  step = 0;
+  globalStep = 0;
+
+  constructor(
+    config: TrainConfig,
+    dataset: ImageDataset,
+    opts: { onWarning?: (message: string) => void } = {},
+  ) {
+    const problems = configProblems(config);
+    if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
+    this.dataset = dataset;
+    this.inputSize = config.imageSize ?? dataset.height;
+    const stats = config.stats ?? channelStats(dataset);
+    this.config = { ...config, stats };
+    this.model = buildEncoder(this.config, dataset.channels, this.inputSize);
+    this.optimizer = new Adam(weightDecayGroups(this.model.namedParameters(), config.weightDecay), {
+      lr: config.lr,
+    });
+    this.loader = new TwoViewLoader(dataset, {
+      batchSize: config.batchSize,
+      seed: config.seed,
+      augment: simclrAugmentOptions(this.inputSize, stats),
+      dropLast: true,
+      workers: config.workers ?? undefined,
+      onWarning: opts.onWarning,
+    });
+  }
+
+  get stepsPerEpoch(): number {
+    return this.loader.stepsPerEpoch;
+  }
+
+  get finished(): boolean {
+    return this.epoch >= this.config.epochs;
+  }
+
+  /** The learning rate of an epoch: linear warm-up from 0, then cosine to minLr (set per epoch). */
+  lrAt(epoch: number): number {
+    const c = this.config;
+    return warmupCosineLr(
+      { baseLr: c.lr, warmupEpochs: c.warmupEpochs, totalEpochs: c.epochs, minLr: c.minLr },
+      epoch,
+    );
+  }
+
+  /** The batches left in the current epoch, from the current step on. */
+  batches(): AsyncGenerator<TwoViewBatch> {
+    return this.loader.batchesForEpoch(this.epoch, this.step);
+  }
+
+  /** One optimisation step on a two-view batch; advances the position. */
+  trainStep(batch: TwoViewBatch): StepRecord {
+    const started = performance.now();
+    const c = this.config;
+    const [B, C, H, W] = batch.shape;
+    const lr = this.lrAt(this.epoch);
+    this.optimizer.setLr(lr);
+
+    // x = [view 1; view 2]: [2B, C, H, W]. For the "shuffle positives" control
+    // the second view's rows are permuted, pairing each image with another's view.
+    const x = new Float32Array(2 * batch.x1.length);
+    x.set(batch.x1, 0);
+    if (c.shufflePositives) {
+      const perm = keyedRng(c.seed, this.epoch, this.step, 0x5f).permutation(B);
+      const row = C * H * W;
+      for (let b = 0; b < B; b++)
+        x.set(batch.x2.subarray(perm[b]! * row, (perm[b]! + 1) * row), (B + b) * row);
+    } else {
+      x.set(batch.x2, batch.x1.length);
+    }
+    const both = encodeBlocks(this.model.blocks, fromArray(x, [2 * B, C, H, W]), {
+      mode: c.mode,
+      keepMaps: c.noPooling,
+    });
+    const half = (t: Tensor, first: boolean): Tensor => slice(t, [first ? [0, B] : [B, 2 * B]]);
+    const split = (first: boolean): EncoderOutput => ({
+      z: both.z.map((t) => half(t, first)),
+      maps: both.maps.map((t) => half(t, first)),
+    });
+    const z1 = split(true);
+    const { total, layers } = networkObjective(z1, split(false), {
+      ...c,
+      mode: c.mode,
+      noPooling: c.noPooling,
+    });
+
+    const losses = layers.map((terms, k) => {
+      if (!terms) return null;
+      const values: LayerLosses = {
+        pred: terms.pred.item(),
+        hebb: terms.hebb.item(),
+        decorr: terms.decorr.item(),
+        total: terms.total.item(),
+      };
+      for (const [term, value] of Object.entries(values)) {
+        if (!Number.isFinite(value)) throw new NonFiniteLossError(k + 1, term, value, this.epoch, this.step);
+      }
+      return values;
+    });
+
+    total.backward();
+    this.optimizer.step();
+    this.optimizer.zeroGrad();
+
+    const record: StepRecord = {
+      epoch: this.epoch,
+      step: this.step,
+      globalStep: this.globalStep,
+      lr,
+      loss: total.item(),
+      layers: losses,
+      images: B,
+      seconds: (performance.now() - started) / 1000,
+      z: z1.z.map((t) => t.detach()),
+    };
+    this.globalStep++;
+    this.step++;
+    if (this.step >= this.stepsPerEpoch) {
+      this.step = 0;
+      this.epoch++;
+    }
+    return record;
+  }
+
+  /** Stops the augmentation workers. */
+  async close(): Promise<void> {
+    await this.loader.close();
+  }
+}
+
+export interface LayerDiagnostics {
+  /** Mean over units of the variance σ²_i over the batch. */
+  variance: number;
+  /** (Σλ)²/Σλ² of the feature covariance: the dimensionality of the representation. */
+  participationRatio: number;
+  /** Fraction of units with (almost) zero variance. */
+  deadFraction: number;
+}
+
+/** Per-layer diagnostics of block outputs z ([B, M] each): collapse shows here at once. */
+export function layerDiagnostics(z: readonly Tensor[]): LayerDiagnostics[] {
+  return noGrad(() =>
+    z.map((t) => {
+      const summary = unitVarianceSummary(t);
+      return {
+        variance: summary.mean,
+        participationRatio: participationRatio(t),
+        deadFraction: summary.deadFraction,
+      };
+    }),
+  );
+}
