@@ -204,7 +204,7 @@ describe('normalisation: every term is intensive, a summed predictive term is no
     const [x1, x2] = twoViews([B, 8], rng, 0.5);
     const value = loss(layer.forward(x1), layer.forward(x2));
     value.backward();
-    const g = gradOf(layer.weight).toArray();
+    const g = Array.from(gradOf(layer.weight).toArray());
     return { value: value.item(), grad: Math.sqrt(g.reduce((s, v) => s + v * v, 0) / g.length) };
   }
 

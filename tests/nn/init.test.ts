@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Conv2d, fanIn, kaimingUniformBound, Linear, Rng, type Tensor } from '../../src/index.js';
 
 function stats(t: Tensor) {
-  const v = t.toArray();
+  const v = Array.from(t.toArray());
   const mean = v.reduce((s, x) => s + x, 0) / v.length;
   const variance = v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length;
   const maxAbs = v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
