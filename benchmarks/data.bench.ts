@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     cycle(),
     complete((summary) => {
       for (const result of summary.results) {
-        console.log(`${result.name}: ${(1000 / result.ops).toFixed(1)} ms per batch`);
+        console.log(`${result.name}: ${(result.details.mean * 1000).toFixed(0)} ms per batch (mean)`);
       }
     }),
   );
