@@ -1,7 +1,7 @@
 /**
  * The gpujs backend: matmul and the three convolution kernels as gpu.js
  * kernels (backends/gpujs/kernels.ts), in one gpu.js mode chosen explicitly;
- * every other kernel, and every float64 call, comes from the base backend.
+ * every other kernel, and every float64 call, comes from the cpu backend.
  *
  *   new GpujsBackend()                     the best usable mode here
  *   new GpujsBackend({ mode: 'webasm' })   throws a one-line Error if unusable
@@ -25,7 +25,7 @@ import {
   type MatmulConstants,
 } from './gpujs/kernels.js';
 import { bestMode, loadGpujs, probeMode, type GpujsMode, type ModeProbe } from './gpujs/modes.js';
-import { ReferenceBackend } from './reference.js';
+import { CpuBackend } from './cpu.js';
 
 export { GPUJS_MODES, usableModes, bestMode, type GpujsMode, type ModeProbe } from './gpujs/modes.js';
 
@@ -36,7 +36,7 @@ export interface GpujsBackendOptions {
   maxCachedKernels?: number;
 }
 
-export class GpujsBackend extends ReferenceBackend {
+export class GpujsBackend extends CpuBackend {
   override readonly name: string;
   readonly mode: GpujsMode;
   private readonly gpu: GPU;
@@ -64,11 +64,11 @@ export class GpujsBackend extends ReferenceBackend {
     return this.kernels.size;
   }
 
-  /** Frees every compiled kernel and the gpu.js context. */
-  destroy(): void {
+  /** Frees every compiled kernel, then stops the cpu backend's worker threads. */
+  override dispose(): void {
     for (const k of this.kernels.values()) k.destroy();
     this.kernels.clear();
-    this.gpu.destroy();
+    super.dispose();
   }
 
   override matmul(a: View, b: View): View {

@@ -1,0 +1,118 @@
+/**
+ * TensorFlow.js as a peer: the same kernels at the same sizes in
+ * @tensorflow/tfjs-backend-cpu (plain JavaScript) and
+ * @tensorflow/tfjs-backend-wasm (XNNPACK, WebAssembly SIMD).
+ *
+ * tfjs lays images out NHWC and filters HWIO, so the same [N,C,H,W] layer
+ * is run as x [N,H,W,C], w [KH,KW,C,O]: equal work, tfjs's native layout.
+ * Every call reads its result back (dataSync), as our kernels return arrays.
+ *
+ * The gradients are tfjs's own kernels, called by name: Conv2DBackpropInput
+ * (∂L/∂x) and Conv2DBackpropFilter (∂L/∂w), the two that tf.grad of tf.conv2d
+ * runs (tfjs-core's Conv2D gradient). A kernel a backend lacks is reported
+ * "n/a": tfjs-backend-wasm has no Conv2DBackpropFilter, so tf.grad through a
+ * convolution fails there, and tfjs-wasm cannot train a CNN.
+ *
+ * Threads: tfjs-wasm turns its threaded build off under Node (the flag
+ * WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE), because its pthread
+ * workers are Blob URLs, which Node's Worker cannot load; so tfjs-wasm runs on
+ * one thread here.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type { HeavyKernel } from '../../src/tensor/backends/auto.js';
+import type { BenchLayer } from '../shapes.js';
+
+export const TFJS_PEERS = ['tfjs-cpu', 'tfjs-wasm'] as const;
+export type TfjsPeer = (typeof TFJS_PEERS)[number];
+
+/** A prepared kernel call: run it (result read back and freed), then free its inputs. */
+export interface PeerCall {
+  run(): void;
+  dispose(): void;
+}
+
+let wasmPathSet = false;
+
+/** Makes `peer` the active tfjs backend; returns a one-line description (SIMD, threads). */
+export async function useTfjs(peer: TfjsPeer): Promise<string> {
+  if (peer === 'tfjs-wasm' && !wasmPathSet) {
+    // The .wasm binaries ship in the package's dist/ folder.
+    const require = createRequire(import.meta.url);
+    setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
+    wasmPathSet = true;
+  }
+  const name = peer === 'tfjs-cpu' ? 'cpu' : 'wasm';
+  if (!(await tf.setBackend(name))) throw new Error(`tfjs backend '${name}' did not initialize`);
+  if (peer === 'tfjs-cpu') return 'tfjs-backend-cpu 4.22.0: plain JavaScript, 1 thread';
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return `tfjs-backend-wasm 4.22.0: SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off (disabled by tfjs under Node)'}`;
+}
+
+/** The tfjs kernel (by registry name) each of our kernels is compared with. */
+const TFJS_KERNEL: Record<HeavyKernel, string> = {
+  matmul: 'BatchMatMul',
+  conv2d: 'Conv2D',
+  conv2dBackwardInput: 'Conv2DBackpropInput',
+  conv2dBackwardWeight: 'Conv2DBackpropFilter',
+};
+
+/** Why `kernel` cannot run on the active tfjs backend, or null when it can. */
+export function tfjsUnavailable(kernel: HeavyKernel): string | null {
+  const name = TFJS_KERNEL[kernel];
+  const backend = tf.getBackend();
+  return tf.getKernel(name, backend) ? null : `Kernel '${name}' not registered for backend '${backend}'`;
+}
+
+/** The call of `kernel` for `layer` on the active tfjs backend, with random inputs. */
+export function tfjsCall(kernel: HeavyKernel, layer: BenchLayer): PeerCall {
+  const inputs: tf.Tensor[] = [];
+  const random = (shape: number[]): tf.Tensor => {
+    const t = tf.randomUniform(shape, -1, 1, 'float32');
+    inputs.push(t);
+    return t;
+  };
+  let op: () => tf.Tensor;
+  if (layer.kind === 'matmul') {
+    if (kernel !== 'matmul') throw new Error(`tfjsCall: ${kernel} of a matmul layer`);
+    const [a, b] = [random(layer.a), random(layer.b)];
+    op = () => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+  } else {
+    const [N, C, H, W] = layer.x;
+    const [O, , KH, KW] = layer.w;
+    const [sh, sw] = layer.p.stride;
+    const [ph, pw] = layer.p.padding;
+    const pad: tf.backend_util.ExplicitPadding = [
+      [0, 0],
+      [ph, ph],
+      [pw, pw],
+      [0, 0],
+    ];
+    const OH = Math.floor((H + 2 * ph - KH) / sh) + 1;
+    const OW = Math.floor((W + 2 * pw - KW) / sw) + 1;
+    const attrs = { strides: [sh, sw], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+    const x = random([N, H, W, C]) as tf.Tensor4D;
+    const w = random([KH, KW, C, O]) as tf.Tensor4D;
+    const dy = random([N, OH, OW, O]) as tf.Tensor4D;
+    const runKernel = (name: string, ins: tf.NamedTensorMap, extra: object): tf.Tensor =>
+      tf.engine().runKernel(name, ins, { ...attrs, ...extra } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    if (kernel === 'conv2d') op = () => tf.conv2d(x, w, [sh, sw], pad);
+    else if (kernel === 'conv2dBackwardInput')
+      op = () => runKernel('Conv2DBackpropInput', { dy, filter: w }, { inputShape: [N, H, W, C] });
+    else if (kernel === 'conv2dBackwardWeight')
+      op = () => runKernel('Conv2DBackpropFilter', { x, dy }, { filterShape: [KH, KW, C, O] });
+    else throw new Error(`tfjsCall: ${kernel} of a conv layer`);
+  }
+  return {
+    run: () => {
+      const y = op();
+      y.dataSync();
+      y.dispose();
+    },
+    dispose: () => inputs.forEach((t) => t.dispose()),
+  };
+}

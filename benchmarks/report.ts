@@ -1,0 +1,175 @@
+/**
+ * Reporting for `npm run bench`: the machine, a readable table for the
+ * terminal, the same as markdown (bench/results/latest.md) and everything as
+ * JSON (bench/results/<date>-<host>.json).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import type { DataBenchResult } from './data.bench.js';
+import type { KernelRow } from './kernels.bench.js';
+import type { StepResult } from './step.bench.js';
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  node: string;
+  platform: string;
+  memoryGiB: number;
+  /** 1-minute load average when the run started: above the core count, numbers are noisy. */
+  loadAverage: number;
+  host: string;
+}
+
+export interface BenchReport {
+  date: string;
+  command: string;
+  machine: MachineInfo;
+  /** One line per gpu.js mode: usable, or why not. */
+  gpujsModes: string[];
+  peers: string[];
+  kernels: KernelRow[];
+  steps: StepResult[];
+  /** What was not measured, and why. */
+  notes: string[];
+  data: DataBenchResult | { error: string } | null;
+}
+
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: Number(os.loadavg()[0]!.toFixed(2)),
+    host: os.hostname(),
+  };
+}
+
+/** Rows of cells -> aligned text (or a markdown table). */
+function table(header: string[], rows: string[][], markdown: boolean): string {
+  if (markdown) {
+    const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+    return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** 3 significant digits, without exponents: 12.3, 1.23, 0.0123. */
+function gflops(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toPrecision(3);
+}
+
+/**
+ * The kernel table: one row per (kernel, layer), one column per backend with
+ * GFLOP/s, and for our backends the ratio to the best peer of that row.
+ */
+export function kernelTable(rows: readonly KernelRow[], markdown: boolean): string {
+  // Our backends in registry order with the reference last, then the peers.
+  const order = (r: KernelRow): number => (r.peer ? 2 : r.backend === 'reference' ? 1 : 0);
+  const backends = [...new Set([...rows].sort((a, b) => order(a) - order(b)).map((r) => r.backend))];
+  const keys = [...new Set(rows.map((r) => `${r.kernel}\u0000${r.layer}`))];
+  const body = keys.map((key) => {
+    const [kernel, layer] = key.split('\u0000') as [string, string];
+    const mine = rows.filter((r) => r.kernel === kernel && r.layer === layer);
+    const bestPeer = Math.max(0, ...mine.filter((r) => r.peer && r.gflops !== null).map((r) => r.gflops!));
+    const cells = backends.map((b) => {
+      const r = mine.find((m) => m.backend === b);
+      if (!r) return '';
+      if (r.gflops === null) return r.note?.startsWith('n/a') ? 'n/a' : '-';
+      const ratio = !r.peer && bestPeer > 0 ? ` (${gflops(r.gflops / bestPeer)}×)` : '';
+      const smallerBatch = r.note && !r.note.startsWith('n/a') ? '†' : '';
+      return `${gflops(r.gflops)}${smallerBatch}${ratio}`;
+    });
+    return [kernel, layer, mine[0]!.shape, ...cells];
+  });
+  return table(['kernel', 'layer', 'shape', ...backends], body, markdown);
+}
+
+export function stepTable(steps: readonly StepResult[], markdown: boolean): string {
+  return table(
+    ['config', 'backend', 'batch', 'ms/step', 'images/s', 'in matmul+conv kernels'],
+    steps.map((s) => [
+      s.config,
+      s.backend,
+      String(s.batch),
+      s.msPerStep.toFixed(0),
+      s.imagesPerSecond.toFixed(1),
+      `${(100 * s.kernelFraction).toFixed(0)}%`,
+    ]),
+    markdown,
+  );
+}
+
+function dataLines(data: BenchReport['data']): string[] {
+  if (data === null) return [];
+  if ('error' in data) return [`data: ${data.error}`];
+  return [
+    `data (${withoutFolders(data.source)}): one 1024-image two-view batch: ${data.msPerBatch.toFixed(0)} ms with ${data.workers} worker(s), ` +
+      `${data.msPerBatchInThread.toFixed(0)} ms in-thread; decoding 1024 images: ${data.msLoad.toFixed(0)} ms`,
+  ];
+}
+
+/** "image-folder /any/where/cifar10/train" -> "image-folder cifar10/train": no machine paths in results. */
+function withoutFolders(text: string): string {
+  return text.replace(/\/(?:[^/\s]+\/)*([^/\s]+\/[^/\s]+)/g, '$1');
+}
+
+/** The whole report as text (markdown when asked). */
+export function formatReport(report: BenchReport, markdown: boolean): string {
+  const m = report.machine;
+  const lines = [
+    markdown ? `# Benchmark ${report.date}` : `benchmark ${report.date}`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}, ` +
+      `load average ${m.loadAverage} at start. Command: \`${report.command}\`.`,
+    '',
+    'gpu.js modes:',
+    ...report.gpujsModes.map((l) => `- ${l}`),
+    'Peers:',
+    ...report.peers.map((l) => `- ${l}`),
+    '',
+    markdown
+      ? '## Kernels (GFLOP/s; ours: ratio to the best tfjs peer)'
+      : 'Kernels (GFLOP/s; ours: ratio to best peer)',
+    '',
+    kernelTable(report.kernels, markdown),
+    '',
+  ];
+  if (report.steps.length > 0) {
+    lines.push(
+      markdown ? '## LPL training step' : 'LPL training step',
+      '',
+      stepTable(report.steps, markdown),
+      '',
+    );
+  }
+  lines.push(...dataLines(report.data), '');
+  const notes = [
+    ...new Set([
+      ...report.notes,
+      ...report.kernels.flatMap((r) => (r.note ? [`${r.backend}: ${r.note}`] : [])),
+    ]),
+  ];
+  if (notes.length > 0) lines.push(markdown ? '## Notes' : 'Notes:', ...notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
+
+/** Writes <dir>/<date>-<host>.json and <dir>/latest.md; returns their paths. */
+export function writeReport(report: BenchReport, dir: string): { json: string; markdown: string } {
+  mkdirSync(dir, { recursive: true });
+  const stamp = report.date.replace(/:/g, '-').replace(/\..*$/, '');
+  const json = join(dir, `${stamp}-${report.machine.host}.json`);
+  const data =
+    report.data && 'source' in report.data
+      ? { ...report.data, source: withoutFolders(report.data.source) }
+      : report.data;
+  writeFileSync(json, `${JSON.stringify({ ...report, data }, null, 2)}\n`);
+  const markdown = join(dir, 'latest.md');
+  writeFileSync(markdown, formatReport(report, true));
+  return { json, markdown };
+}

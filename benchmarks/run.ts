@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: kernels (matmul, conv2d and both gradients) at VGG-11
+ * layer shapes on every backend and gpu.js mode beside tfjs-backend-cpu and
+ * tfjs-backend-wasm; a full LPL training step with the share of time spent in
+ * those kernels; and data loading + augmentation of a 1024-image batch.
+ *
+ *   npm run bench                      full run (batch 256; many minutes)
+ *   npm run bench -- --quick           about a minute (batch 32, fewer layers)
+ *   npm run bench -- --only 'conv2d.*cifar'   cases whose text matches
+ *   npm run bench -- --out DIR         results folder (default bench/results)
+ *
+ * Case texts, for --only: "kernel <backend> <kernel> <layer>", "step <backend>
+ * <config>", "data".
+ */
+import { parseArgs } from 'node:util';
+import { getBackend } from '../src/tensor/backend.js';
+import { GPUJS_MODES, GpujsBackend, bestMode } from '../src/tensor/backends/gpujs.js';
+import { benchKernels } from './kernels.bench.js';
+import { useTfjs, TFJS_PEERS } from './peers/tfjs.js';
+import { formatReport, machineInfo, writeReport, type BenchReport } from './report.js';
+import { benchLayers, CIFAR_CONFIG, FMNIST_CONFIG } from './shapes.js';
+import { benchStep, type StepResult } from './step.bench.js';
+
+const OPTIONS = {
+  quick: {
+    type: 'boolean',
+    default: false,
+    help: 'about a minute: batch 32, one conv layer per configuration',
+  },
+  only: { type: 'string', help: 'run only cases whose text matches this regular expression' },
+  out: { type: 'string', default: 'bench/results', help: 'folder for <date>-<host>.json and latest.md' },
+  batch: { type: 'string', help: 'batch of the kernel shapes (default 256; 32 with --quick)' },
+  'step-batch': { type: 'string', help: 'batch of the training step (default 256; 32 with --quick)' },
+  'max-call-ms': {
+    type: 'string',
+    help: 'time slower kernel cases at a smaller batch (default 10000; 400 with --quick)',
+  },
+  help: { type: 'boolean', default: false, help: 'print this help' },
+} as const;
+
+function usage(): string {
+  const lines = Object.entries(OPTIONS).map(([name, o]) => {
+    const arg = o.type === 'string' ? ` <${{ only: 'pattern', out: 'dir' }[name as string] ?? 'n'}>` : '';
+    return `  --${(name + arg).padEnd(22)} ${o.help}`;
+  });
+  return ['usage: npm run bench -- [options]', '', ...lines].join('\n');
+}
+
+function positiveInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: OPTIONS, strict: true });
+  if (values.help) {
+    console.log(usage());
+    return;
+  }
+  const quick = values.quick;
+  const only = values.only ? new RegExp(values.only, 'i') : undefined;
+  const wants = (text: string): boolean => !only || only.test(text);
+  const batch = positiveInt('batch', values.batch, quick ? 32 : 256);
+  const stepBatch = positiveInt('step-batch', values['step-batch'], quick ? 32 : 256);
+  const maxCallMs = positiveInt('max-call-ms', values['max-call-ms'], quick ? 400 : 10_000);
+  const log = (line: string): void => console.log(line);
+
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    command: `npm run bench --${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: machineInfo(),
+    gpujsModes: GPUJS_MODES.map((mode) => {
+      const probe = GpujsBackend.probe(mode);
+      return probe.ok
+        ? `${mode}: usable${mode === bestMode() ? ' (the default)' : ''}`
+        : `${mode}: ${probe.reason}`;
+    }),
+    peers: [],
+    kernels: [],
+    steps: [],
+    notes: [],
+    data: null,
+  };
+  const m = report.machine;
+  log(`${m.cpu}, ${m.cores} cores, Node ${m.node}, load average ${m.loadAverage}`);
+
+  // Kernels, ours then the peers.
+  const layers = benchLayers(quick, batch);
+  report.kernels = await benchKernels({
+    quick,
+    layers,
+    maxCallMs,
+    wants: (text) => wants(`kernel ${text}`),
+    log,
+  });
+  for (const peer of TFJS_PEERS) {
+    if (!report.kernels.some((r) => r.backend === peer)) continue;
+    report.peers.push(await useTfjs(peer));
+  }
+
+  // The training step: the default backend, and in a full run also gpu.js's best mode.
+  const stepBackends = [getBackend(), ...(quick ? [] : [new GpujsBackend()])];
+  for (const config of quick ? [FMNIST_CONFIG] : [FMNIST_CONFIG, CIFAR_CONFIG]) {
+    for (const backend of stepBackends) {
+      if (!wants(`step ${backend.name} ${config.name}`)) continue;
+      log(`step: ${config.name}, batch ${stepBatch}, ${backend.name} ...`);
+      const result: StepResult = benchStep({ config, batch: stepBatch, backend, steps: quick ? 2 : 5 });
+      report.steps.push(result);
+      log(`  ${result.msPerStep.toFixed(0)} ms/step, ${result.imagesPerSecond.toFixed(1)} images/s`);
+    }
+  }
+
+  // Data loading and augmentation (benchmarks/data.bench.ts).
+  if (wants('data')) {
+    log('data: one 1024-image two-view batch ...');
+    try {
+      const { benchDataBatch } = await import('./data.bench.js');
+      report.data = await benchDataBatch({ repeats: quick ? 2 : 5 });
+    } catch (e) {
+      report.data = { error: String((e as Error).message).split('\n')[0]! };
+    }
+  }
+
+  console.log(`\n${formatReport(report, false)}`);
+  const written = writeReport(report, values.out);
+  log(`wrote ${written.json} and ${written.markdown}`);
+}
+
+await main();
