@@ -95,11 +95,18 @@ export function decorrelationLoss(z: Tensor, opts: { detachMean?: boolean } = {}
   return div(sum(square(offDiagonal)), M * M - M);
 }
 
-/** 1 − I, [M, M]: zeroes the diagonal of a covariance. */
+/** 1 − I, [M, M]: zeroes the diagonal of a covariance. A constant, so one per (M, dtype) is kept. */
+const masks = new Map<string, Tensor>();
 function offDiagonalMask(M: number, dtype: Tensor['dtype']): Tensor {
-  const values = new Float64Array(M * M).fill(1);
-  for (let i = 0; i < M; i++) values[i * M + i] = 0;
-  return tensor(values, [M, M], { dtype });
+  const key = `${M}:${dtype}`;
+  let mask = masks.get(key);
+  if (!mask) {
+    const values = new Float64Array(M * M).fill(1);
+    for (let i = 0; i < M; i++) values[i * M + i] = 0;
+    mask = tensor(values, [M, M], { dtype });
+    masks.set(key, mask);
+  }
+  return mask;
 }
 
 /**
