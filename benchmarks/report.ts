@@ -33,6 +33,8 @@ export interface BenchReport {
   /** What was not measured, and why. */
   notes: string[];
   data: DataBenchResult | { error: string } | null;
+  /** chooseBackends on the default model: its printable summary and how long it took. */
+  auto: { seconds: number; summary: string } | null;
 }
 
 export function machineInfo(): MachineInfo {
@@ -69,8 +71,17 @@ function gflops(value: number): string {
  * GFLOP/s, and for our backends the ratio to the best peer of that row.
  */
 export function kernelTable(rows: readonly KernelRow[], markdown: boolean): string {
-  // Our backends in registry order with the reference last, then the peers.
-  const order = (r: KernelRow): number => (r.peer ? 2 : r.backend === 'reference' ? 1 : 0);
+  // cpu (the default), the gpu.js modes, other backends, the reference, then the peers.
+  const order = (r: KernelRow): number =>
+    r.peer
+      ? 4
+      : r.backend === 'cpu'
+        ? 0
+        : r.backend.startsWith('gpujs')
+          ? 1
+          : r.backend === 'reference'
+            ? 3
+            : 2;
   const backends = [...new Set([...rows].sort((a, b) => order(a) - order(b)).map((r) => r.backend))];
   const keys = [...new Set(rows.map((r) => `${r.kernel}\u0000${r.layer}`))];
   const body = keys.map((key) => {
@@ -133,13 +144,15 @@ export function formatReport(report: BenchReport, markdown: boolean): string {
     'Peers:',
     ...report.peers.map((l) => `- ${l}`),
     '',
-    markdown
-      ? '## Kernels (GFLOP/s; ours: ratio to the best tfjs peer)'
-      : 'Kernels (GFLOP/s; ours: ratio to best peer)',
-    '',
-    kernelTable(report.kernels, markdown),
-    '',
   ];
+  if (report.kernels.length > 0) {
+    lines.push(
+      `${markdown ? '## ' : ''}Kernels: GFLOP/s; for ours, (ratio to the best tfjs peer); † timed at a smaller batch (see notes)`,
+      '',
+      kernelTable(report.kernels, markdown),
+      '',
+    );
+  }
   if (report.steps.length > 0) {
     lines.push(
       markdown ? '## LPL training step' : 'LPL training step',
@@ -148,11 +161,15 @@ export function formatReport(report: BenchReport, markdown: boolean): string {
       '',
     );
   }
+  if (report.auto) {
+    const title = `${markdown ? '## ' : ''}Automatic choice (fmnist28-w0.25 layers, ${report.auto.seconds.toFixed(1)} s)`;
+    lines.push(title, '', ...(markdown ? ['```', report.auto.summary, '```'] : [report.auto.summary]), '');
+  }
   lines.push(...dataLines(report.data), '');
   const notes = [
     ...new Set([
       ...report.notes,
-      ...report.kernels.flatMap((r) => (r.note ? [`${r.backend}: ${r.note}`] : [])),
+      ...report.kernels.flatMap((r) => (r.note ? [`${r.backend} ${r.kernel} ${r.layer}: ${r.note}`] : [])),
     ]),
   ];
   if (notes.length > 0) lines.push(markdown ? '## Notes' : 'Notes:', ...notes.map((n) => `- ${n}`), '');

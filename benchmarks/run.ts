@@ -10,15 +10,23 @@
  *   npm run bench -- --out DIR         results folder (default bench/results)
  *
  * Case texts, for --only: "kernel <backend> <kernel> <layer>", "step <backend>
- * <config>", "data".
+ * <config>", "auto", "data".
  */
 import { parseArgs } from 'node:util';
 import { getBackend } from '../src/tensor/backend.js';
+import { chooseBackends, defaultCandidates } from '../src/tensor/backends/auto.js';
 import { GPUJS_MODES, GpujsBackend, bestMode } from '../src/tensor/backends/gpujs.js';
 import { benchKernels } from './kernels.bench.js';
 import { useTfjs, TFJS_PEERS } from './peers/tfjs.js';
 import { formatReport, machineInfo, writeReport, type BenchReport } from './report.js';
-import { benchLayers, CIFAR_CONFIG, FMNIST_CONFIG } from './shapes.js';
+import {
+  asLayerShapes,
+  benchLayers,
+  CIFAR_CONFIG,
+  covarianceMatmul,
+  FMNIST_CONFIG,
+  vgg11ConvLayers,
+} from './shapes.js';
 import { benchStep, type StepResult } from './step.bench.js';
 
 const OPTIONS = {
@@ -82,6 +90,7 @@ async function main(): Promise<void> {
     steps: [],
     notes: [],
     data: null,
+    auto: null,
   };
   const m = report.machine;
   log(`${m.cpu}, ${m.cores} cores, Node ${m.node}, load average ${m.loadAverage}`);
@@ -100,16 +109,29 @@ async function main(): Promise<void> {
     report.peers.push(await useTfjs(peer));
   }
 
-  // The training step: the default backend, and in a full run also gpu.js's best mode.
-  const stepBackends = [getBackend(), ...(quick ? [] : [new GpujsBackend()])];
+  // The training step: the default backend, and in a full run also gpu.js's default mode (at a
+  // batch of at most 32 and 2 steps: a step at batch 256 takes minutes there).
+  const stepRuns = [
+    { backend: getBackend(), batch: stepBatch, steps: quick ? 2 : 5 },
+    ...(quick ? [] : [{ backend: new GpujsBackend(), batch: Math.min(stepBatch, 32), steps: 2 }]),
+  ];
   for (const config of quick ? [FMNIST_CONFIG] : [FMNIST_CONFIG, CIFAR_CONFIG]) {
-    for (const backend of stepBackends) {
+    for (const { backend, batch: b, steps } of stepRuns) {
       if (!wants(`step ${backend.name} ${config.name}`)) continue;
-      log(`step: ${config.name}, batch ${stepBatch}, ${backend.name} ...`);
-      const result: StepResult = benchStep({ config, batch: stepBatch, backend, steps: quick ? 2 : 5 });
+      log(`step: ${config.name}, batch ${b}, ${backend.name} ...`);
+      const result: StepResult = benchStep({ config, batch: b, backend, steps });
       report.steps.push(result);
       log(`  ${result.msPerStep.toFixed(0)} ms/step, ${result.imagesPerSecond.toFixed(1)} images/s`);
     }
+  }
+
+  // The automatic choice (src/tensor/backends/auto.ts) on the default model's layers, and its cost.
+  if (wants('auto')) {
+    const model = [...vgg11ConvLayers(FMNIST_CONFIG, 256), covarianceMatmul(FMNIST_CONFIG, 256)];
+    const start = performance.now();
+    const auto = chooseBackends(asLayerShapes(model), defaultCandidates());
+    report.auto = { seconds: (performance.now() - start) / 1000, summary: auto.summary };
+    log(`${auto.summary}\n  (${report.auto.seconds.toFixed(1)} s)`);
   }
 
   // Data loading and augmentation (benchmarks/data.bench.ts).

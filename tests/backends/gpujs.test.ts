@@ -14,7 +14,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng, randUniform, type Conv2dParams, type View } from '../../src/index.js';
-import { GPUJS_MODES, GpujsBackend, usableModes } from '../../src/tensor/backends/gpujs.js';
+import {
+  bestMode,
+  GPUJS_MODES,
+  GpujsBackend,
+  headlessGlRenderer,
+  isSoftwareRenderer,
+  usableModes,
+} from '../../src/tensor/backends/gpujs.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
 
@@ -215,7 +222,9 @@ describe('gpujs modes', () => {
   it('constructs with no arguments, in the best usable mode', () => {
     const backend = new GpujsBackend();
     expect(modes).toContain(backend.mode);
-    expect(backend.mode).toBe(modes[0]);
+    expect(backend.mode).toBe(bestMode());
+    // The first usable mode, unless that is headlessgl on a software renderer.
+    expect(modes.indexOf(backend.mode)).toBeLessThanOrEqual(1);
     expect(backend.name).toBe(`gpujs-${backend.mode}`);
     const rng = new Rng(9);
     checkMatmul(backend, rand([2, 3], rng), rand([3, 2], rng));
@@ -237,6 +246,15 @@ describe('gpujs modes', () => {
         `gpujs mode '${mode}' is unavailable: ${probe.reason}`,
       );
     }
+  });
+
+  it('does not default to headlessgl on a software renderer', () => {
+    expect(isSoftwareRenderer('ANGLE (Mesa/X.org, llvmpipe (LLVM 15.0.6, 256 bits), OpenGL 4.5)')).toBe(true);
+    expect(isSoftwareRenderer('Google SwiftShader')).toBe(true);
+    expect(isSoftwareRenderer('ANGLE (NVIDIA Corporation, NVIDIA H100/PCIe/SSE2, OpenGL 4.5.0)')).toBe(false);
+    const renderer = headlessGlRenderer();
+    if (renderer !== null && isSoftwareRenderer(renderer)) expect(modes[0]).not.toBe('headlessgl');
+    if (!modes.includes('headlessgl')) expect(renderer).toBeNull();
   });
 
   it('usable modes probe ok', () => {

@@ -3,17 +3,15 @@
  * layer shapes and run each heavy kernel (matmul, conv2d and its two
  * gradients) on the fastest one. Everything else runs on the first candidate.
  *
- *   const auto = chooseBackends(layers, [backendByName('cpu'), new GpujsBackend()], {
- *     cacheFile: 'runs/backend-choice.json',
- *   });
+ *   const auto = chooseBackends(layers, defaultCandidates(), { cacheFile: 'runs/backend-choice.json' });
  *   console.log(auto.summary);
  *   setBackend(auto.backend);
  *
  * It is not in the registry because it needs the layer shapes: the CLI calls
  * chooseBackends once the model is built. Timing uses the real shapes with the
  * batch axis capped (`maxBatch`), one warm-up call (gpu.js compiles there)
- * and the best of `repeats` timed calls; a candidate that has already spent
- * twice the best total of a kernel is not timed further. Results are cached
+ * and the best of `repeats` timed calls; a candidate twice as slow as the
+ * best so far on the same shapes is not timed further. Results are cached
  * per machine (CPU model, cores, Node version), candidates and shapes.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -32,6 +30,7 @@ import type {
 import { Rng } from '../random.js';
 import { sizeOf, windowOutputSize, type Shape } from '../shape.js';
 import { viewOf } from '../view.js';
+import { availableBackends, backendByName } from '../backend.js';
 import { HEAVY_KERNELS } from './timing.js';
 
 export type HeavyKernel = (typeof HEAVY_KERNELS)[number];
@@ -63,6 +62,17 @@ export interface AutoResult {
   fromCache: boolean;
   /** A few printable lines: the chosen backend per kernel and the times. */
   summary: string;
+}
+
+/**
+ * The usual candidates: every registered backend except the reference (the
+ * specification, far too slow to win), the 'cpu' backend first so that it
+ * runs everything but the chosen kernels. gpujs comes in its default mode.
+ */
+export function defaultCandidates(): Backend[] {
+  const names = availableBackends().filter((n) => n !== 'reference');
+  names.sort((a, b) => Number(b === 'cpu') - Number(a === 'cpu'));
+  return names.map((n) => backendByName(n));
 }
 
 export function chooseBackends(
@@ -105,12 +115,13 @@ function timeKernels(
   return HEAVY_KERNELS.map((kernel) => {
     const mine = calls.filter((c) => c.kernel === kernel);
     const ms: Record<string, number | null> = {};
-    let best = Infinity;
+    // The winner's running total over the shapes timed so far, shape by shape.
+    let winnerTotals: number[] | null = null;
     let winner = candidates[0]!.name;
     for (const backend of candidates) {
+      const totals: number[] = [];
       let total = 0;
-      for (const call of mine) {
-        if (total > 2 * best) break; // cannot win any more
+      for (const [i, call] of mine.entries()) {
         call.run(backend); // warm-up: compiles, allocates
         let fastest = Infinity;
         for (let r = 0; r < repeats; r++) {
@@ -119,11 +130,13 @@ function timeKernels(
           fastest = Math.min(fastest, performance.now() - start);
         }
         total += fastest;
+        totals.push(total);
+        if (winnerTotals && total > 2 * winnerTotals[i]!) break; // twice as slow on the same shapes: out
       }
-      const complete = mine.length > 0 && total <= 2 * best;
+      const complete = mine.length > 0 && totals.length === mine.length;
       ms[backend.name] = complete ? total : null;
-      if (complete && total < best) {
-        best = total;
+      if (complete && (!winnerTotals || total < winnerTotals.at(-1)!)) {
+        winnerTotals = totals;
         winner = backend.name;
       }
     }

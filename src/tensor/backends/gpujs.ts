@@ -27,7 +27,15 @@ import {
 import { bestMode, loadGpujs, probeMode, type GpujsMode, type ModeProbe } from './gpujs/modes.js';
 import { CpuBackend } from './cpu.js';
 
-export { GPUJS_MODES, usableModes, bestMode, type GpujsMode, type ModeProbe } from './gpujs/modes.js';
+export {
+  GPUJS_MODES,
+  usableModes,
+  bestMode,
+  isSoftwareRenderer,
+  headlessGlRenderer,
+  type GpujsMode,
+  type ModeProbe,
+} from './gpujs/modes.js';
 
 export interface GpujsBackendOptions {
   /** The gpu.js mode; defaults to the best usable one here (see gpujs/modes.ts). */

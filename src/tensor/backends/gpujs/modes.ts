@@ -80,9 +80,36 @@ export function probeMode(mode: string): ModeProbe {
   }
 }
 
-/** The first usable mode in GPUJS_MODE_PREFERENCE ('cpu' always is). */
+/**
+ * The first usable mode in GPUJS_MODE_PREFERENCE ('cpu' always is), except
+ * headlessgl on a software renderer (Mesa llvmpipe under Xvfb, SwiftShader):
+ * that runs GLSL on the CPU, slower than webasm, so it is only used when asked for.
+ */
 export function bestMode(): GpujsMode {
-  return GPUJS_MODE_PREFERENCE.find((m) => probeMode(m).ok) ?? 'cpu';
+  const renderer = headlessGlRenderer();
+  const skip = renderer !== null && isSoftwareRenderer(renderer) ? ['headlessgl'] : [];
+  return GPUJS_MODE_PREFERENCE.find((m) => !skip.includes(m) && probeMode(m).ok) ?? 'cpu';
+}
+
+/** Whether a WebGL renderer string names a CPU rasterizer rather than a GPU. */
+export function isSoftwareRenderer(renderer: string): boolean {
+  return /llvmpipe|softpipe|swiftshader|software|swrast/i.test(renderer);
+}
+
+/** The unmasked renderer of headless-gl's context ('ANGLE (..., llvmpipe ...)'), or null when unknown. */
+export function headlessGlRenderer(): string | null {
+  if (!probeMode('headlessgl').ok) return null;
+  try {
+    type GL = {
+      getExtension(name: string): { UNMASKED_RENDERER_WEBGL: number } | null;
+      getParameter(p: number): unknown;
+    };
+    const gl = (loadGpujs().HeadlessGLKernel as unknown as { testContext: GL | null }).testContext;
+    const info = gl?.getExtension('WEBGL_debug_renderer_info');
+    return gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The modes usable here, best first. */
