@@ -14,8 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, type Conv2dParams, type View } from '../../src/index.js';
 import { CpuBackend } from '../../src/tensor/backends/cpu.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
-import { emitGemmModule } from '../../src/tensor/backends/cpu/wasm-gemm.js';
-import { sleb, uleb } from '../../src/tensor/backends/cpu/wasm-encoder.js';
+import { gemmMacroFunction } from '../../src/tensor/backends/cpu/wasm-gemm.js';
+import { encodeModule, sleb, uleb } from '../../src/tensor/backends/cpu/wasm-encoder.js';
 import { wasm as wasmApi } from '../../src/tensor/backends/cpu/wasm-api.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
 
@@ -204,7 +204,7 @@ describe('wasm encoder', () => {
       { mr: 3, nr: 12, unroll: 4 },
       { mr: 6, nr: 4, unroll: 2 },
     ]) {
-      const bytes = emitGemmModule(tile, { initial: 1, maximum: 16 });
+      const bytes = encodeModule([gemmMacroFunction(tile)], { initial: 1, maximum: 16 });
       expect(wasm.validate(bytes)).toBe(true);
       const memory = new wasm.Memory({ initial: 1, maximum: 16, shared: true });
       const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });

@@ -4,12 +4,13 @@
  * MR × NR is the register tile of the micro-kernel (wasm-gemm.ts): 4 rows ×
  * 8 columns = 8 f32x4 accumulators, which with the B vectors and the splat
  * fits the 16 SIMD registers of x86-64 (measured best of 3..8 × 8..16 here).
- * KC × NR floats of a B panel (8 KiB) stay in L1, an MC × KC block of A
- * (128 KiB) in L2, a KC × NC block of B (2 MiB) in L3.
+ * KC × NR floats of a B panel (12 KiB) stay in L1, an MC × KC block of A
+ * (192 KiB) in L2, a KC × NC block of B (3 MiB) in L3. K is cut into equal
+ * blocks of at most KC (gemm.ts), so that no block is much shorter.
  */
 export const MR = 4;
 export const NR = 8;
-export const KC = 256;
+export const KC = 384;
 export const MC = 128;
 export const NC = 2048;
 

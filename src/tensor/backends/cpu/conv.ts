@@ -14,7 +14,7 @@
 import type { Conv2dParams, DType, View } from '../../backend.js';
 import { windowOutputSize, type Shape } from '../../shape.js';
 import { dtypeOf, zerosView } from '../../view.js';
-import { MR, NR, roundUp, SCRATCH_PER_THREAD } from './blocking.js';
+import { MR, NR, roundUp } from './blocking.js';
 import { copyContiguous } from './copy.js';
 import type { Heap } from './heap.js';
 import type { ConvGeometry } from './im2col.js';
@@ -51,8 +51,7 @@ function gemmPerImage(
   const direct = rows % MR === 0 && pixels % NR === 0;
   const ldc = direct ? pixels : roundUp(n, NR);
   const c = heap.alloc(direct ? rows * n : roundUp(rows, MR) * ldc);
-  const threads = rt.threadsFor(2 * rows * n * k, dtype);
-  const scratch = heap.alloc(threads * SCRATCH_PER_THREAD);
+  const plan = rt.plan(dtype, 2 * rows * n * k);
   rt.run(
     {
       m: rows,
@@ -69,8 +68,7 @@ function gemmPerImage(
       aOffsets: -1,
       bOffsets: -1,
       splitRows: rows > n,
-      threads,
-      scratch,
+      ...plan,
     },
     dtype,
   );
@@ -155,8 +153,7 @@ export function conv2dWeightGrad(rt: GemmRuntime, x: View, gy: View, wShape: Sha
   // dW is row-major [O, N]: written in place when N % NR = 0 (padded rows land past its end).
   const ldc = roundUp(N, NR);
   const c = heap.alloc(roundUp(g.o, MR) * ldc);
-  const threads = rt.threadsFor(2 * g.o * N * K, dtype);
-  const scratch = heap.alloc(threads * SCRATCH_PER_THREAD);
+  const plan = rt.plan(dtype, 2 * g.o * N * K);
   rt.run(
     {
       m: g.o,
@@ -173,8 +170,7 @@ export function conv2dWeightGrad(rt: GemmRuntime, x: View, gy: View, wShape: Sha
       aOffsets: -1,
       bOffsets: -1,
       splitRows: g.o > N,
-      threads,
-      scratch,
+      ...plan,
     },
     dtype,
   );

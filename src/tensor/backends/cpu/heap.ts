@@ -8,7 +8,7 @@
  * worker thread; ints live in the same bytes (an Int32Array view).
  * Float64: ordinary arrays, used by the main thread only.
  */
-import { WASM_PAGE } from './wasm-gemm.js';
+import { WASM_PAGE } from './kernels.js';
 import { wasm, type WasmMemory } from './wasm-api.js';
 
 /** 2 GiB − 64 KiB: byte addresses stay below 2³¹, so int32 arithmetic on them is safe. */

@@ -9,7 +9,8 @@
  * does not depend on the number of threads.
  */
 import { MR, NR, SCRATCH_PER_THREAD } from './blocking.js';
-import { gemmBlock, type MacroKernel } from './gemm.js';
+import { gemmBlock, TABLES_PER_THREAD } from './gemm.js';
+import type { Kernels } from './kernels.js';
 import type { ConvGeometry } from './im2col.js';
 import type { MatrixSource } from './sources.js';
 import type { FloatArray } from '../../backend.js';
@@ -34,15 +35,16 @@ export interface GemmJob {
   /** Split C by row panels instead of column panels. */
   splitRows: boolean;
   threads: number;
-  /** Thread t packs at scratch + t·SCRATCH_PER_THREAD. */
+  /** Thread t packs at scratch + t·SCRATCH_PER_THREAD (floats) with tables at tables + t·TABLES_PER_THREAD (ints). */
   scratch: number;
+  tables: number;
 }
 
 const KINDS = ['strided', 'channels', 'im2col', 'im2colT', 'convT'] as const;
 const GEOMETRY = ['n', 'c', 'h', 'w', 'o', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'oh', 'ow'] as const;
 const SOURCE_INTS = 2 + GEOMETRY.length;
 /** Int32s that encodeJob writes. */
-const HEADER_INTS = 14;
+const HEADER_INTS = 15;
 export const JOB_INTS = HEADER_INTS + 2 * SOURCE_INTS;
 
 function encodeSource(s: MatrixSource, out: Int32Array, at: number): void {
@@ -84,6 +86,7 @@ export function encodeJob(job: GemmJob, out: Int32Array, at: number): void {
       job.scratch,
       job.groupCols,
       job.groupStride,
+      job.tables,
     ],
     at,
   );
@@ -108,6 +111,7 @@ export function decodeJob(ints: Int32Array, at: number): GemmJob {
     scratch: v(11),
     groupCols: v(12),
     groupStride: v(13),
+    tables: v(14),
     a: decodeSource(ints, at + HEADER_INTS),
     b: decodeSource(ints, at + HEADER_INTS + SOURCE_INTS),
   };
@@ -117,33 +121,33 @@ const withOffset = (s: MatrixSource, offset: number): MatrixSource =>
   offset === 0 ? s : { ...s, base: s.base + offset };
 
 /**
- * Runs thread t's share of the job. `heap` holds operands, C and scratch
- * (float32: the shared wasm memory; float64: ordinary arrays with `offsets`).
+ * Runs thread t's share of the job: `data` holds operands, C and packing
+ * scratch, `ints` the batch offsets and packing tables (float32: the shared
+ * wasm memory seen as both; float64: ordinary arrays).
  */
 export function runShare(
   job: GemmJob,
   t: number,
-  heap: FloatArray,
-  offsets: Int32Array | null,
-  macro: MacroKernel,
+  data: FloatArray,
+  ints: Int32Array,
+  kernels: Kernels,
 ): void {
   const panels = job.splitRows ? Math.ceil(job.m / MR) : Math.ceil(job.n / NR);
   const units = job.batch * panels;
   const u0 = Math.floor((t * units) / job.threads);
   const u1 = Math.floor(((t + 1) * units) / job.threads);
-  const scratchBase = job.scratch + t * SCRATCH_PER_THREAD;
   for (let u = u0; u < u1;) {
     const item = Math.floor(u / panels);
     const first = u - item * panels;
     const last = Math.min(panels, first + (u1 - u)); // panels [first, last) of this item
     const rows = job.splitRows ? [first * MR, Math.min(last * MR, job.m)] : [0, job.m];
     const cols = job.splitRows ? [0, job.n] : [first * NR, Math.min(last * NR, job.n)];
-    const batched = job.batch > 1 && offsets !== null;
+    const batched = job.batch > 1;
     gemmBlock(
       {
         k: job.k,
-        a: withOffset(job.a, batched ? offsets[job.aOffsets + item]! : 0),
-        b: withOffset(job.b, batched ? offsets[job.bOffsets + item]! : 0),
+        a: withOffset(job.a, batched ? ints[job.aOffsets + item]! : 0),
+        b: withOffset(job.b, batched ? ints[job.bOffsets + item]! : 0),
         cBase: job.c + item * job.cBatchStride,
         ldc: job.ldc,
         groupCols: job.groupCols,
@@ -152,11 +156,12 @@ export function runShare(
         i1: rows[1]!,
         j0: cols[0]!,
         j1: cols[1]!,
-        scratchBase,
+        scratchBase: job.scratch + t * SCRATCH_PER_THREAD,
+        tableBase: job.tables + t * TABLES_PER_THREAD,
       },
-      heap,
-      heap,
-      macro,
+      data,
+      ints,
+      kernels,
     );
     u += last - first;
   }

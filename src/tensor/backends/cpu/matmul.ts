@@ -6,7 +6,7 @@
 import type { View } from '../../backend.js';
 import { broadcastShapes, sizeOf } from '../../shape.js';
 import { broadcastStrides, dtypeOf, forEachOffset, zerosView } from '../../view.js';
-import { MR, NR, roundUp, SCRATCH_PER_THREAD } from './blocking.js';
+import { MR, NR, roundUp } from './blocking.js';
 import { copyIn } from './copy.js';
 import type { Heap } from './heap.js';
 import type { GemmRuntime } from './runtime.js';
@@ -36,8 +36,7 @@ export function matmul(rt: GemmRuntime, a: View, b: View): View {
   const ldc = roundUp(N, NR);
   const cBatchStride = direct ? M * N : roundUp(M, MR) * ldc;
   const c = heap.alloc(batch * cBatchStride + (roundUp(M, MR) - M) * ldc);
-  const threads = rt.threadsFor(2 * M * N * K * batch, dtype);
-  const scratch = heap.alloc(threads * SCRATCH_PER_THREAD);
+  const plan = rt.plan(dtype, 2 * M * N * K * batch);
   const [aRow, aCol] = A.stride.slice(-2) as [number, number];
   const [bRow, bCol] = B.stride.slice(-2) as [number, number];
   rt.run(
@@ -57,8 +56,7 @@ export function matmul(rt: GemmRuntime, a: View, b: View): View {
       bOffsets,
       // Split the larger side, so that the operand every thread packs whole is the smaller one.
       splitRows: M > N,
-      threads,
-      scratch,
+      ...plan,
     },
     dtype,
   );

@@ -1,16 +1,16 @@
 /**
- * Runs GEMM jobs: float32 on the shared wasm heap with the SIMD kernel, split
- * over the worker pool when a job is large; float64 on an ordinary heap with
- * the plain-TypeScript kernel, on the main thread.
+ * Runs GEMM jobs: float32 on the shared wasm heap with the SIMD kernels,
+ * split over the worker pool when a job is large; float64 on an ordinary heap
+ * with the plain-TypeScript kernels, on the main thread.
  */
 import { availableParallelism } from 'node:os';
 import type { DType } from '../../backend.js';
-import { macroKernel, type MacroKernel } from './gemm.js';
+import { SCRATCH_PER_THREAD } from './blocking.js';
+import { TABLES_PER_THREAD } from './gemm.js';
 import { Float64Heap, MAX_PAGES, SharedFloat32Heap, type Heap } from './heap.js';
 import { runShare, type GemmJob } from './job.js';
+import { kernelModule, typeScriptKernels, wasmKernels, type Kernels } from './kernels.js';
 import { WorkerPool } from './pool.js';
-import { gemmModule, wasmMacroKernel } from './wasm-gemm.js';
-import { wasm } from './wasm-api.js';
 
 export interface CpuOptions {
   /** Threads for large kernels, the main thread included (default: os.availableParallelism()). */
@@ -19,42 +19,50 @@ export interface CpuOptions {
   parallelThreshold?: number;
 }
 
+/** How a job will run: its thread count and the packing space of its threads. */
+export interface JobPlan {
+  threads: number;
+  scratch: number;
+  tables: number;
+}
+
 export class GemmRuntime {
   readonly threads: number;
   readonly parallelThreshold: number;
   readonly heap32 = new SharedFloat32Heap();
   readonly heap64 = new Float64Heap();
-  private readonly module = gemmModule(MAX_PAGES);
-  private readonly macro32: MacroKernel;
-  private readonly macro64: MacroKernel;
+  private readonly module = kernelModule(MAX_PAGES);
+  private readonly kernels32: Kernels;
+  private readonly kernels64: Kernels;
   private pool: WorkerPool | null = null;
 
   constructor(opts: CpuOptions = {}) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
     this.parallelThreshold = opts.parallelThreshold ?? 4e6;
-    const instance = new wasm.Instance(this.module, { env: { memory: this.heap32.memory } });
-    this.macro32 = wasmMacroKernel(instance);
-    const heap64 = this.heap64;
-    this.macro64 = (a, b, c, mc, nc, kc, ldc, accumulate) =>
-      macroKernel(heap64.data, heap64.data, a, b, c, mc, nc, kc, ldc, accumulate);
+    this.kernels32 = wasmKernels(this.module, this.heap32.memory);
+    this.kernels64 = typeScriptKernels(() => this.heap64);
   }
 
   heap(dtype: DType): Heap {
     return dtype === 'float64' ? this.heap64 : this.heap32;
   }
 
-  /** How many threads a job of `flops` operations gets. */
-  threadsFor(flops: number, dtype: DType): number {
-    return dtype === 'float32' && flops >= this.parallelThreshold ? this.threads : 1;
+  /** Picks the thread count for a job of `flops` operations and reserves its packing space. */
+  plan(dtype: DType, flops: number): JobPlan {
+    const threads = dtype === 'float32' && flops >= this.parallelThreshold ? this.threads : 1;
+    const heap = this.heap(dtype);
+    const scratch = heap.alloc(threads * SCRATCH_PER_THREAD);
+    const tables = heap.allocInts(threads * TABLES_PER_THREAD);
+    return { threads, scratch, tables };
   }
 
   run(job: GemmJob, dtype: DType): void {
     if (dtype === 'float64') {
-      runShare({ ...job, threads: 1 }, 0, this.heap64.data, this.heap64.ints, this.macro64);
+      runShare({ ...job, threads: 1 }, 0, this.heap64.data, this.heap64.ints, this.kernels64);
       return;
     }
     const heap = this.heap32;
-    const mainShare = () => runShare(job, 0, heap.data, heap.ints, this.macro32);
+    const mainShare = () => runShare(job, 0, heap.data, heap.ints, this.kernels32);
     if (job.threads === 1) return mainShare();
     if (job.threads !== this.threads) throw new Error(`cpu backend: a job asks for ${job.threads} threads`);
     this.pool ??= new WorkerPool(this.threads, heap.memory, this.module);

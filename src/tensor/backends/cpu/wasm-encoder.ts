@@ -53,6 +53,8 @@ export const mul = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x6c]);
 export const eqz = (a: Bytes): Bytes => cat(a, [0x45]);
 export const ltS = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x48]);
 export const ltU = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x49]);
+export const and = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x71]);
+export const shl = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x74]);
 /** x += delta, for an i32 local. */
 export const inc = (local: number, delta: Bytes): Bytes => set(local, add(get(local), delta));
 
@@ -75,6 +77,13 @@ export const whileNot = (exitWhen: Bytes, ...body: Bytes[]): Bytes =>
 
 /** `do { body } while (cond)`: for loops known to run at least once. */
 export const doWhile = (cond: Bytes, ...body: Bytes[]): Bytes => loop(...body, brIf(0, cond));
+
+// --- Scalar memory access (memarg: alignment exponent, constant byte offset) ---
+export const i32Load = (address: Bytes, offset = 0): Bytes => cat(address, [0x28, 2], uleb(offset));
+export const f32Load = (address: Bytes, offset = 0): Bytes => cat(address, [0x2a, 2], uleb(offset));
+export const f32Store = (address: Bytes, value: Bytes, offset = 0): Bytes =>
+  cat(address, value, [0x38, 2], uleb(offset));
+export const f32Zero = (): Bytes => [0x43, 0, 0, 0, 0];
 
 // --- SIMD (prefix 0xfd) -------------------------------------------------------
 const simd = (opcode: number): Bytes => [0xfd, ...uleb(opcode)];

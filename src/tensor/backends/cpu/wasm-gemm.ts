@@ -22,7 +22,6 @@ import {
   add,
   doWhile,
   eqz,
-  encodeModule,
   f32x4Add,
   f32x4Mul,
   get,
@@ -41,10 +40,9 @@ import {
   v128Zero,
   whileNot,
   type Bytes,
+  type WasmFunction,
 } from './wasm-encoder.js';
 import { MR, NR } from './blocking.js';
-import type { MacroKernel } from './gemm.js';
-import { wasm, type WasmInstance, type WasmModule } from './wasm-api.js';
 
 /** Micro-tile rows (MR) and columns (NR, a multiple of 4), and the k-loop unrolling. */
 export interface MicroTile {
@@ -55,24 +53,7 @@ export interface MicroTile {
 
 export const DEFAULT_TILE: MicroTile = { mr: MR, nr: NR, unroll: 1 };
 
-/** A MacroKernel (gemm.ts) calling gemm_macro of an instance: float indices become byte addresses. */
-export function wasmMacroKernel(instance: WasmInstance): MacroKernel {
-  const gemm = instance.exports.gemm_macro as (...args: number[]) => void;
-  return (a, b, c, mc, nc, kc, ldc, accumulate) =>
-    gemm(a * 4, b * 4, c * 4, mc, nc, kc, ldc * 4, accumulate ? 1 : 0);
-}
-
-let compiled: WasmModule | null = null;
-/** The compiled module for DEFAULT_TILE, importing a memory of at most `maxPages`. */
-export function gemmModule(maxPages: number): WasmModule {
-  if (!compiled) compiled = new wasm.Module(emitGemmModule(DEFAULT_TILE, { initial: 1, maximum: maxPages }));
-  return compiled;
-}
-
-/** The wasm page size in bytes. */
-export const WASM_PAGE = 65536;
-
-export function emitGemmModule(tile: MicroTile, pages: { initial: number; maximum: number }): Uint8Array {
+export function gemmMacroFunction(tile: MicroTile): WasmFunction {
   const { mr, nr, unroll } = tile;
   const nv = nr / 4; // f32x4 vectors per tile row
   // Parameters 0..7
@@ -170,15 +151,10 @@ export function emitGemmModule(tile: MicroTile, pages: { initial: number; maximu
     ),
   ];
 
-  return encodeModule(
-    [
-      {
-        name: 'gemm_macro',
-        params: new Array<number>(8).fill(I32),
-        locals: [...new Array<number>(i32Count).fill(I32), ...new Array<number>(v128Count).fill(V128)],
-        body: body.flat(),
-      },
-    ],
-    pages,
-  );
+  return {
+    name: 'gemm_macro',
+    params: new Array<number>(8).fill(I32),
+    locals: [...new Array<number>(i32Count).fill(I32), ...new Array<number>(v128Count).fill(V128)],
+    body: body.flat(),
+  };
 }

@@ -6,13 +6,11 @@
 import { workerData } from 'node:worker_threads';
 import { DONE, FAILED, JOB, READY, SEQ, SHUTDOWN, writeMessage, type WorkerSetup } from './control.js';
 import { decodeJob, runShare } from './job.js';
-import { wasmMacroKernel } from './wasm-gemm.js';
-import { wasm } from './wasm-api.js';
+import { wasmKernels } from './kernels.js';
 
 const setup = workerData as WorkerSetup;
 const control = new Int32Array(setup.control);
-const instance = new wasm.Instance(setup.module, { env: { memory: setup.memory } });
-const macro = wasmMacroKernel(instance);
+const kernels = wasmKernels(setup.module, setup.memory);
 let heap = new Float32Array(setup.memory.buffer);
 let ints = new Int32Array(setup.memory.buffer);
 
@@ -29,7 +27,7 @@ for (;;) {
       heap = new Float32Array(setup.memory.buffer);
       ints = new Int32Array(setup.memory.buffer);
     }
-    runShare(decodeJob(control, JOB), setup.index, heap, ints, macro);
+    runShare(decodeJob(control, JOB), setup.index, heap, ints, kernels);
   } catch (error) {
     writeMessage(setup.control, `worker ${setup.index}: ${(error as Error).stack ?? String(error)}`);
     Atomics.store(control, FAILED, 1);
