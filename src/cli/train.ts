@@ -353,6 +353,7 @@ async function main(): Promise<void> {
           const { z: _z, ...record } = last;
           log({ type: 'step', ...record, time: new Date().toISOString() });
         }
+        await new Promise((resolve) => setImmediate(resolve)); // let signals (Ctrl-C) be delivered
         if (stopRequested) break;
       }
       progress.stop();
