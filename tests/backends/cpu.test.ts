@@ -18,6 +18,7 @@ import { gemmMacroFunction } from '../../src/tensor/backends/cpu/wasm-gemm.js';
 import { encodeModule, sleb, uleb } from '../../src/tensor/backends/cpu/wasm-encoder.js';
 import { wasm as wasmApi } from '../../src/tensor/backends/cpu/wasm-api.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
+import { GemmRuntime } from '../../src/tensor/backends/cpu/runtime.js';
 
 const reference = new ReferenceBackend();
 const wasm = wasmApi as typeof wasmApi & { validate(bytes: Uint8Array): boolean };
@@ -153,6 +154,39 @@ describe('cpu backend worker pool', () => {
     b.dispose();
     expect(bits(b.matmul(x, y))).toEqual(first);
     b.dispose();
+  });
+
+  it("reports a worker's failure as an error of the call, and keeps working", () => {
+    const rt = new GemmRuntime({ threads: 2, parallelThreshold: 0 });
+    const heap = rt.heap32;
+    heap.reset();
+    const a = heap.alloc(4);
+    const c = heap.alloc(4 * 16);
+    const plan = rt.plan('float32', 1);
+    const size = heap.data.length; // after the last allocation: the memory may have grown
+    // B's column j is read at j·colStride: columns 0..7 (the main thread's) lie inside the
+    // memory, columns 8..15 (the worker's) beyond its end, where wasm traps.
+    const colStride = Math.floor(size / 7.5);
+    const job = {
+      m: 4,
+      n: 16,
+      k: 1,
+      a: { kind: 'strided' as const, base: a, rows: 4, cols: 1, rowStride: 1, colStride: 1 },
+      b: { kind: 'strided' as const, base: 0, rows: 1, cols: 16, rowStride: 1, colStride },
+      c,
+      ldc: 16,
+      cBatchStride: 0,
+      groupCols: 0,
+      groupStride: 0,
+      batch: 1,
+      aOffsets: -1,
+      bOffsets: -1,
+      splitRows: false,
+      ...plan,
+    };
+    expect(() => rt.run(job, 'float32')).toThrow(/worker 1: RuntimeError: memory access out of bounds/);
+    expect(() => rt.run({ ...job, b: { ...job.b, colStride: 1 } }, 'float32')).not.toThrow();
+    rt.dispose();
   });
 
   it('lets a process exit on its own after running threaded kernels', () => {
