@@ -103,7 +103,7 @@ export function kernelTable(rows: readonly KernelRow[], markdown: boolean): stri
 
 export function stepTable(steps: readonly StepResult[], markdown: boolean): string {
   return table(
-    ['config', 'backend', 'batch', 'ms/step', 'images/s', 'in matmul+conv kernels'],
+    ['config', 'backend', 'batch', 'ms/step', 'images/s', 'in matmul+conv kernels', 'in any kernel'],
     steps.map((s) => [
       s.config,
       s.backend,
@@ -111,6 +111,7 @@ export function stepTable(steps: readonly StepResult[], markdown: boolean): stri
       s.msPerStep.toFixed(0),
       s.imagesPerSecond.toFixed(1),
       `${(100 * s.kernelFraction).toFixed(0)}%`,
+      `${(100 * s.backendFraction).toFixed(0)}%`,
     ]),
     markdown,
   );

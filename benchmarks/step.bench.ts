@@ -26,6 +26,8 @@ export interface StepResult {
   imagesPerSecond: number;
   /** Share of the step spent inside matmul, conv2d and its two gradients. */
   kernelFraction: number;
+  /** Share of the step spent inside any backend kernel (elementwise, pooling, ... included). */
+  backendFraction: number;
   /** Time and calls per kernel over the timed steps. */
   kernels: Record<string, KernelTime>;
 }
@@ -81,6 +83,7 @@ export function benchStep(opts: StepBenchOptions): StepResult {
       msPerStep,
       imagesPerSecond: (batch * 1000) / msPerStep,
       kernelFraction: timed.totalMs(HEAVY_KERNELS) / totalMs,
+      backendFraction: timed.totalMs() / totalMs,
       kernels: timed.report(),
     };
   });
