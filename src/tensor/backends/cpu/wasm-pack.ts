@@ -45,6 +45,8 @@ export function packFunction(w: number): WasmFunction {
   const kCol = next++;
   const kBase = next++; // byte address of f32[off_k]
   const d = next++; // where the next row of the panel goes
+  // the panel's bounds, run flag and first offset, read once per panel
+  const [rowMin, rowMax, colMin, colMax, run, firstOff] = [next++, next++, next++, next++, next++, next++];
   const recordBytes = 4 * recordInts(w);
   const field = (index: number): Bytes => i32Load(get(rec), 4 * index); // ints[rec + index]
   const [ROW, COL, OFF, RUN, ROW_MIN, ROW_MAX, COL_MIN, COL_MAX] = [
@@ -61,7 +63,8 @@ export function packFunction(w: number): WasmFunction {
   const source = (j: number): Bytes => add(get(kBase), shl(field(OFF + j), i32(2)));
 
   const copyRun: Bytes[] = [];
-  for (let v = 0; v < w / 4; v++) copyRun.push(v128Store(get(d), v128Load(source(0), 16 * v), 16 * v));
+  const runSource = add(get(kBase), get(firstOff));
+  for (let v = 0; v < w / 4; v++) copyRun.push(v128Store(get(d), v128Load(runSource, 16 * v), 16 * v));
   const copyGather: Bytes[] = [];
   for (let j = 0; j < w; j++) copyGather.push(f32Store(get(d), f32Load(source(j)), 4 * j));
   const copyChecked: Bytes[] = [];
@@ -75,8 +78,8 @@ export function packFunction(w: number): WasmFunction {
     );
   }
   const allInside = and(
-    and(ltU(add(get(kRow), field(ROW_MIN)), get(height)), ltU(add(get(kRow), field(ROW_MAX)), get(height))),
-    and(ltU(add(get(kCol), field(COL_MIN)), get(width)), ltU(add(get(kCol), field(COL_MAX)), get(width))),
+    and(ltU(add(get(kRow), get(rowMin)), get(height)), ltU(add(get(kRow), get(rowMax)), get(height))),
+    and(ltU(add(get(kCol), get(colMin)), get(width)), ltU(add(get(kCol), get(colMax)), get(width))),
   );
 
   const body: Bytes[] = [
@@ -87,12 +90,18 @@ export function packFunction(w: number): WasmFunction {
       ltU(get(rec), get(recEnd)),
       set(t, get(kTab)),
       set(tEnd, add(get(kTab), mul(get(kc), i32(12)))),
+      set(rowMin, field(ROW_MIN)),
+      set(rowMax, field(ROW_MAX)),
+      set(colMin, field(COL_MIN)),
+      set(colMax, field(COL_MAX)),
+      set(run, field(RUN)),
+      set(firstOff, shl(field(OFF), i32(2))),
       doWhile(
         ltU(get(t), get(tEnd)),
         set(kRow, i32Load(get(t))),
         set(kCol, i32Load(get(t), 4)),
         set(kBase, shl(i32Load(get(t), 8), i32(2))),
-        ifThen(allInside, ifThen(field(RUN), copyRun.flat(), copyGather.flat()), copyChecked.flat()),
+        ifThen(allInside, ifThen(get(run), copyRun.flat(), copyGather.flat()), copyChecked.flat()),
         inc(d, i32(4 * w)),
         inc(t, i32(12)),
       ),
