@@ -3,13 +3,19 @@
  * kernels replaced by fast ones.
  *
  * - matmul and conv2d (forward and both gradients) are one packed,
- *   cache-blocked GEMM each (cpu/gemm.ts), whose inner kernel is WebAssembly
- *   SIMD emitted by cpu/wasm-gemm.ts for float32 and its plain-TypeScript twin
- *   for float64. Large float32 GEMMs are split over a pool of worker threads
- *   (cpu/pool.ts) by columns or rows of the result, never along the summed
- *   axis, so results are identical for any number of threads.
- * - pooling and elementwise ops get loops over contiguous data
- *   (cpu/pooling.ts, cpu/elementwise.ts); other cases fall back to the reference.
+ *   cache-blocked GEMM each (cpu/gemm.ts, cpu/conv.ts). Operands are packed
+ *   straight from strided views, and for conv from the NCHW tensors read as
+ *   im2col columns (cpu/sources.ts, cpu/gather.ts), into a working heap that
+ *   is reused from call to call (cpu/heap.ts). For float32 the packer and the
+ *   4×8 micro-kernel are WebAssembly SIMD emitted by TypeScript in this repo
+ *   (cpu/wasm-pack.ts, cpu/wasm-gemm.ts); float64 runs their plain-TypeScript
+ *   twins (cpu/gather.ts, cpu/macro-kernel.ts).
+ * - Large float32 GEMMs are split over a pool of worker threads (cpu/pool.ts)
+ *   by columns or rows of the result, never along the summed axis, so results
+ *   are bit-identical for any number of threads.
+ * - Elementwise ops, reductions and 2×2 pooling get plain loops over merged
+ *   axes (cpu/elementwise.ts, cpu/pooling.ts), bit-identical to the
+ *   reference; other cases fall back to the reference.
  *
  * Call `dispose()` to stop the worker threads (they never keep a process alive).
  */
