@@ -202,6 +202,21 @@ describe.each(modes)('gpujs backend, mode %s', (mode) => {
     expect(backend.conv2d(x, w, null, p([1, 1], [1, 1])).data).toBeInstanceOf(Float64Array);
   });
 
+  it('returns a fresh array per call (a later call does not overwrite an earlier result)', () => {
+    const rng = new Rng(10);
+    const [a, b] = [rand([3, 4], rng), rand([4, 5], rng)];
+    const first = backend.matmul(a, b);
+    const before = Array.from(first.data);
+    backend.matmul(rand([3, 4], rng), rand([4, 5], rng));
+    expect(Array.from(first.data)).toEqual(before);
+    const x = rand([1, 2, 4, 4], rng);
+    const w = rand([3, 2, 3, 3], rng);
+    const y = backend.conv2d(x, w, null, p([1, 1], [1, 1]));
+    const yBefore = Array.from(y.data);
+    backend.conv2d(rand([1, 2, 4, 4], rng), w, null, p([1, 1], [1, 1]));
+    expect(Array.from(y.data)).toEqual(yBefore);
+  });
+
   it('compiles one kernel per op and shape, and reuses it', () => {
     const rng = new Rng(8);
     const own = new GpujsBackend({ mode, maxCachedKernels: 2 });
