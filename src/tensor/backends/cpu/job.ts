@@ -60,12 +60,12 @@ function encodeSource(s: MatrixSource, out: Int32Array, at: number): void {
 function decodeSource(ints: Int32Array, at: number): MatrixSource {
   const kind = KINDS[ints[at]!]!;
   const base = ints[at + 1]!;
+  const field = (i: number) => ints[at + 2 + i]!;
   if (kind === 'strided') {
-    const [rows, cols, rowStride, colStride] = ints.subarray(at + 2, at + 6) as unknown as number[];
-    return { kind, base, rows: rows!, cols: cols!, rowStride: rowStride!, colStride: colStride! };
+    return { kind, base, rows: field(0), cols: field(1), rowStride: field(2), colStride: field(3) };
   }
   const g = {} as Record<(typeof GEOMETRY)[number], number>;
-  GEOMETRY.forEach((key, i) => (g[key] = ints[at + 2 + i]!));
+  GEOMETRY.forEach((key, i) => (g[key] = field(i)));
   return { kind, base, g: g as ConvGeometry };
 }
 
