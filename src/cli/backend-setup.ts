@@ -74,11 +74,11 @@ export async function setupBackend(
     setBackend(cpu);
     return `cpu (${cpu.threads} threads)`;
   }
-  // auto: cpu, plus gpu.js where one of its accelerated modes works here
-  const gpuModes = usableModes().filter((m) => m !== 'cpu' && m !== 'webasm');
+  // auto: cpu, and gpu.js in its best usable mode unless that is its plain-JS 'cpu' mode
+  const gpuModes = usableModes().filter((m) => m !== 'cpu');
   if (gpuModes.length === 0) {
     setBackend(cpu);
-    return `cpu (${cpu.threads} threads); auto: no accelerated gpu.js mode here, so nothing else to time`;
+    return `cpu (${cpu.threads} threads); auto: no gpu.js mode besides plain JS here, nothing else to time`;
   }
   const layers: LayerShape[] = [];
   let size = inputSize;
@@ -93,7 +93,8 @@ export async function setupBackend(
     channels = out;
     if (model.pools[k]) size = Math.floor(size / 2);
   });
-  const result = chooseBackends(layers, [cpu, gpujsBackend(f['gpujs-mode'] as string | undefined)], {
+  const gpujs = gpujsBackend((f['gpujs-mode'] as string | undefined) ?? gpuModes[0]);
+  const result = chooseBackends(layers, [cpu, gpujs], {
     cacheFile: BACKEND_CACHE_FILE,
   });
   setBackend(result.backend);

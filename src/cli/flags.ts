@@ -88,13 +88,18 @@ export function helpText(command: string, summary: string, specs: readonly FlagS
   const rows = specs.map((s) => {
     const left = `  --${s.name}${s.type === 'boolean' ? '' : ` ${s.metavar ?? (s.choices ? s.choices.join('|') : 'VALUE')}`}`;
     const notes: string[] = [];
-    if (s.default !== undefined && s.type !== 'boolean') notes.push(`default ${s.default}`);
+    if (s.default !== undefined && s.type !== 'boolean') notes.push(`default ${formatDefault(s.default)}`);
     if (s.paper !== undefined) notes.push(`paper: ${s.paper}`);
     return [left, s.help + (notes.length ? ` (${notes.join('; ')})` : '')] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const lines = rows.map(([l, r]) => l.padEnd(width) + r);
   return `Usage: npm run ${command} -- [flags]\n\n${summary}\n\nFlags:\n${lines.join('\n')}\n  --help${' '.repeat(width - 8)}show this help\n`;
+}
+
+/** 1e-6 rather than 0.000001. */
+function formatDefault(v: string | number | boolean): string {
+  return typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v);
 }
 
 /** Runs a command's main, turning user errors into one line and exit code 2. */

@@ -105,7 +105,7 @@ const FLAGS: FlagSpec[] = [
     metavar: 'N',
     default: d.warmupEpochs,
     paper: paper.warmupEpochs,
-    help: 'epochs of linear warm-up from 0',
+    help: 'epochs of linear warm-up from 0 (set per epoch as by the authors: the first warm-up epoch runs at lr 0)',
   },
   {
     name: 'lambda-pred',

@@ -54,7 +54,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   lr: 1e-3,
   minLr: 1e-6,
   weightDecay: 1.5e-6,
-  warmupEpochs: 1,
+  warmupEpochs: 0,
   lambdaPred: 1,
   lambdaHebb: 1,
   lambdaDecorr: 10,
