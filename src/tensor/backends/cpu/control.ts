@@ -7,6 +7,7 @@
  *   FAILED   non-zero when a worker threw; its message is at MESSAGE
  *   SHUTDOWN non-zero tells the workers to return
  *   READY    workers that have started
+ *   NEXT     the next chunk of the current job to hand out (job.ts)
  *   JOB      the encoded GemmJob (job.ts)
  */
 import { JOB_INTS } from './job.js';
@@ -17,7 +18,8 @@ export const DONE = 1;
 export const FAILED = 2;
 export const SHUTDOWN = 3;
 export const READY = 4;
-export const JOB = 5;
+export const NEXT = 5;
+export const JOB = 6;
 export const MESSAGE = JOB + JOB_INTS;
 const MESSAGE_BYTES = 1024;
 export const CONTROL_BYTES = MESSAGE * 4 + MESSAGE_BYTES;

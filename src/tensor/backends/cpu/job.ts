@@ -4,11 +4,16 @@
  * Int32Array that the main thread hands to the workers.
  *
  * Split: C's column panels (NR wide) or row panels (MR tall) of every batch
- * item are numbered u = item·panels + panel, and thread t of T takes
- * u ∈ [⌊t·U/T⌋, ⌊(t+1)·U/T⌋). A split never cuts the k sum, so the result
- * does not depend on the number of threads.
+ * item are numbered u = item·panels + panel and cut into chunks of
+ * consecutive units; each thread takes the next chunk from a shared counter
+ * until none is left, so a thread slowed by other processes takes fewer.
+ * Chunks are one per thread, or NC columns when there are many more columns
+ * (a B block is packed per NC columns anyway, so smaller chunks cost no
+ * extra packing). A split never cuts the k sum and each element of C is
+ * computed whole by one thread, so the result does not depend on the number
+ * of threads nor on which thread took which chunk.
  */
-import { MR, NR, SCRATCH_PER_THREAD } from './blocking.js';
+import { MR, NC, NR, SCRATCH_PER_THREAD } from './blocking.js';
 import { gemmBlock, TABLES_PER_THREAD } from './gemm.js';
 import type { Kernels } from './kernels.js';
 import type { ConvGeometry } from './im2col.js';
@@ -120,10 +125,17 @@ export function decodeJob(ints: Int32Array, at: number): GemmJob {
 const withOffset = (s: MatrixSource, offset: number): MatrixSource =>
   offset === 0 ? s : { ...s, base: s.base + offset };
 
+/** Units (panels) in one chunk of the job's split. */
+function chunkUnits(job: GemmJob, units: number): number {
+  const even = Math.ceil(units / job.threads);
+  return job.splitRows ? even : Math.min(even, NC / NR);
+}
+
 /**
- * Runs thread t's share of the job: `data` holds operands, C and packing
- * scratch, `ints` the batch offsets and packing tables (float32: the shared
- * wasm memory seen as both; float64: ordinary arrays).
+ * Runs thread t's share of the job: the chunks that `nextChunk` hands it.
+ * `data` holds operands, C and packing scratch, `ints` the batch offsets and
+ * packing tables (float32: the shared wasm memory seen as both; float64:
+ * ordinary arrays).
  */
 export function runShare(
   job: GemmJob,
@@ -131,38 +143,47 @@ export function runShare(
   data: FloatArray,
   ints: Int32Array,
   kernels: Kernels,
+  nextChunk: () => number,
 ): void {
   const panels = job.splitRows ? Math.ceil(job.m / MR) : Math.ceil(job.n / NR);
   const units = job.batch * panels;
-  const u0 = Math.floor((t * units) / job.threads);
-  const u1 = Math.floor(((t + 1) * units) / job.threads);
-  for (let u = u0; u < u1;) {
-    const item = Math.floor(u / panels);
-    const first = u - item * panels;
-    const last = Math.min(panels, first + (u1 - u)); // panels [first, last) of this item
-    const rows = job.splitRows ? [first * MR, Math.min(last * MR, job.m)] : [0, job.m];
-    const cols = job.splitRows ? [0, job.n] : [first * NR, Math.min(last * NR, job.n)];
-    const batched = job.batch > 1;
-    gemmBlock(
-      {
-        k: job.k,
-        a: withOffset(job.a, batched ? ints[job.aOffsets + item]! : 0),
-        b: withOffset(job.b, batched ? ints[job.bOffsets + item]! : 0),
-        cBase: job.c + item * job.cBatchStride,
-        ldc: job.ldc,
-        groupCols: job.groupCols,
-        groupStride: job.groupStride,
-        i0: rows[0]!,
-        i1: rows[1]!,
-        j0: cols[0]!,
-        j1: cols[1]!,
-        scratchBase: job.scratch + t * SCRATCH_PER_THREAD,
-        tableBase: job.tables + t * TABLES_PER_THREAD,
-      },
-      data,
-      ints,
-      kernels,
-    );
-    u += last - first;
+  const perChunk = chunkUnits(job, units);
+  for (let chunk = nextChunk(); chunk * perChunk < units; chunk = nextChunk()) {
+    const u1 = Math.min(units, (chunk + 1) * perChunk);
+    for (let u = chunk * perChunk; u < u1;) {
+      const item = Math.floor(u / panels);
+      const first = u - item * panels;
+      const last = Math.min(panels, first + (u1 - u)); // panels [first, last) of this item
+      const rows = job.splitRows ? [first * MR, Math.min(last * MR, job.m)] : [0, job.m];
+      const cols = job.splitRows ? [0, job.n] : [first * NR, Math.min(last * NR, job.n)];
+      const batched = job.batch > 1;
+      gemmBlock(
+        {
+          k: job.k,
+          a: withOffset(job.a, batched ? ints[job.aOffsets + item]! : 0),
+          b: withOffset(job.b, batched ? ints[job.bOffsets + item]! : 0),
+          cBase: job.c + item * job.cBatchStride,
+          ldc: job.ldc,
+          groupCols: job.groupCols,
+          groupStride: job.groupStride,
+          i0: rows[0]!,
+          i1: rows[1]!,
+          j0: cols[0]!,
+          j1: cols[1]!,
+          scratchBase: job.scratch + t * SCRATCH_PER_THREAD,
+          tableBase: job.tables + t * TABLES_PER_THREAD,
+        },
+        data,
+        ints,
+        kernels,
+      );
+      u += last - first;
+    }
   }
+}
+
+/** A chunk counter for a job that one thread runs alone. */
+export function countChunks(): () => number {
+  let next = 0;
+  return () => next++;
 }

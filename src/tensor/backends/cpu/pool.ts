@@ -14,6 +14,7 @@ import {
   DONE,
   FAILED,
   JOB,
+  NEXT,
   READY,
   readMessage,
   SEQ,
@@ -56,8 +57,12 @@ export class WorkerPool {
     }
   }
 
-  /** Runs `job` (whose `threads` must equal this.threads): workers take shares 1.., `mainShare` runs share 0. */
-  run(job: GemmJob, mainShare: () => void): void {
+  /**
+   * Runs `job` (whose `threads` must equal this.threads) on every thread: the
+   * workers as threads 1.., `mainShare` as thread 0, all taking chunks from
+   * the counter that `mainShare` is given.
+   */
+  run(job: GemmJob, mainShare: (nextChunk: () => number) => void): void {
     if (this.lost) throw new Error(`cpu backend: a worker thread failed: ${this.lost.message}`);
     const c = this.control;
     if (!this.started) {
@@ -67,11 +72,12 @@ export class WorkerPool {
     encodeJob(job, c, JOB);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, FAILED, 0);
+    Atomics.store(c, NEXT, 0);
     Atomics.add(c, SEQ, 1);
     Atomics.notify(c, SEQ);
     let mainError: unknown = null;
     try {
-      mainShare();
+      mainShare(() => Atomics.add(c, NEXT, 1));
     } catch (error) {
       mainError = error;
     }

@@ -8,7 +8,7 @@ import type { DType } from '../../backend.js';
 import { SCRATCH_PER_THREAD } from './blocking.js';
 import { TABLES_PER_THREAD } from './gemm.js';
 import { Float64Heap, MAX_PAGES, SharedFloat32Heap, type Heap } from './heap.js';
-import { runShare, type GemmJob } from './job.js';
+import { countChunks, runShare, type GemmJob } from './job.js';
 import { kernelModule, typeScriptKernels, wasmKernels, type Kernels } from './kernels.js';
 import { WorkerPool } from './pool.js';
 
@@ -58,12 +58,13 @@ export class GemmRuntime {
 
   run(job: GemmJob, dtype: DType): void {
     if (dtype === 'float64') {
-      runShare({ ...job, threads: 1 }, 0, this.heap64.data, this.heap64.ints, this.kernels64);
+      runShare({ ...job, threads: 1 }, 0, this.heap64.data, this.heap64.ints, this.kernels64, countChunks());
       return;
     }
     const heap = this.heap32;
-    const mainShare = () => runShare(job, 0, heap.data, heap.ints, this.kernels32);
-    if (job.threads === 1) return mainShare();
+    const mainShare = (nextChunk: () => number) =>
+      runShare(job, 0, heap.data, heap.ints, this.kernels32, nextChunk);
+    if (job.threads === 1) return mainShare(countChunks());
     if (job.threads !== this.threads) throw new Error(`cpu backend: a job asks for ${job.threads} threads`);
     this.pool ??= new WorkerPool(this.threads, heap.memory, this.module);
     this.pool.run(job, mainShare);

@@ -4,7 +4,7 @@
  * It never returns to its event loop while running, so it needs no messages.
  */
 import { workerData } from 'node:worker_threads';
-import { DONE, FAILED, JOB, READY, SEQ, SHUTDOWN, writeMessage, type WorkerSetup } from './control.js';
+import { DONE, FAILED, JOB, NEXT, READY, SEQ, SHUTDOWN, writeMessage, type WorkerSetup } from './control.js';
 import { decodeJob, runShare } from './job.js';
 import { wasmKernels } from './kernels.js';
 
@@ -14,6 +14,7 @@ const kernels = wasmKernels(setup.module, setup.memory);
 let heap = new Float32Array(setup.memory.buffer);
 let ints = new Int32Array(setup.memory.buffer);
 
+const nextChunk = () => Atomics.add(control, NEXT, 1);
 let seen = Atomics.load(control, SEQ);
 Atomics.add(control, READY, 1);
 Atomics.notify(control, READY);
@@ -27,7 +28,7 @@ for (;;) {
       heap = new Float32Array(setup.memory.buffer);
       ints = new Int32Array(setup.memory.buffer);
     }
-    runShare(decodeJob(control, JOB), setup.index, heap, ints, kernels);
+    runShare(decodeJob(control, JOB), setup.index, heap, ints, kernels, nextChunk);
   } catch (error) {
     writeMessage(setup.control, `worker ${setup.index}: ${(error as Error).stack ?? String(error)}`);
     Atomics.store(control, FAILED, 1);
