@@ -19,6 +19,9 @@ import { encodeModule, sleb, uleb } from '../../src/tensor/backends/cpu/wasm-enc
 import { wasm as wasmApi } from '../../src/tensor/backends/cpu/wasm-api.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
 import { GemmRuntime } from '../../src/tensor/backends/cpu/runtime.js';
+import { WorkerPool } from '../../src/tensor/backends/cpu/pool.js';
+import { kernelModule } from '../../src/tensor/backends/cpu/kernels.js';
+import { MAX_PAGES } from '../../src/tensor/backends/cpu/heap.js';
 
 const reference = new ReferenceBackend();
 const wasm = wasmApi as typeof wasmApi & { validate(bytes: Uint8Array): boolean };
@@ -163,10 +166,8 @@ describe('cpu backend worker pool', () => {
     const a = heap.alloc(4);
     const c = heap.alloc(4 * 16);
     const plan = rt.plan('float32', 1);
-    const size = heap.data.length; // after the last allocation: the memory may have grown
-    // B's column j is read at j·colStride: columns 0..7 (the main thread's) lie inside the
-    // memory, columns 8..15 (the worker's) beyond its end, where wasm traps.
-    const colStride = Math.floor(size / 7.5);
+    // B's column j is read at j·colStride: columns 8..15 lie beyond the end of the memory, where wasm traps.
+    const colStride = Math.floor(heap.data.length / 7.5); // after the last allocation: the memory may have grown
     const job = {
       m: 4,
       n: 16,
@@ -184,8 +185,13 @@ describe('cpu backend worker pool', () => {
       splitRows: false,
       ...plan,
     };
-    expect(() => rt.run(job, 'float32')).toThrow(/worker 1: RuntimeError: memory access out of bounds/);
-    expect(() => rt.run({ ...job, b: { ...job.b, colStride: 1 } }, 'float32')).not.toThrow();
+    // The main thread takes no chunk here, so the worker runs (and fails on) both halves.
+    const pool = new WorkerPool(2, heap.memory, kernelModule(MAX_PAGES));
+    expect(() => pool.run(job, () => {})).toThrow(/worker 1: RuntimeError: memory access out of bounds/);
+    pool.run({ ...job, b: { ...job.b, colStride: 1 } }, () => {});
+    pool.dispose();
+    // Through the runtime, whichever thread meets the bad columns, the call throws.
+    expect(() => rt.run(job, 'float32')).toThrow(/memory access out of bounds/);
     rt.dispose();
   });
 
