@@ -51,7 +51,10 @@ function heavyKernels(b: CpuBackend, seed: number): Uint32Array[] {
   const gy = rand([3, 12, 12, 12], rng);
   const p2: Conv2dParams = { stride: [2, 2], padding: [0, 1] };
   const gy2 = rand([3, 12, 5, 6], rng);
+  // 2·48·48 = 4608 columns: more than 2 chunks of NC = 2048 columns, handed out dynamically
+  const wide = rand([2, 4, 48, 48], rng);
   return [
+    b.conv2d(wide, rand([8, 4, 3, 3], rng), null, p),
     b.matmul(rand([37, 600], rng), rand([600, 45], rng)),
     b.matmul(rand([4, 20, 300], rng), rand([300, 24], rng)),
     b.conv2d(x, w, bias, p),
