@@ -48,10 +48,10 @@ function rand(shape: number[]): View {
 interface Case {
   name: string;
   flops: number;
+  /** Elements of the result (a new array each call). */
+  outputSize: number;
   /** Returns a function that runs the kernel once on prepared inputs. */
   prepare(b: Backend): () => void;
-  /** Too slow for the reference backend. */
-  large: boolean;
 }
 
 function matmulCase(m: number, k: number, n: number): Case {
@@ -60,8 +60,8 @@ function matmulCase(m: number, k: number, n: number): Case {
   return {
     name: `matmul ${m}×${k}×${n}`,
     flops: 2 * m * n * k,
+    outputSize: m * n,
     prepare: (be) => () => be.matmul(a, b),
-    large: m * n * k > 1e8,
   };
 }
 
@@ -73,20 +73,24 @@ function convCases(label: string, n: number, c: number, h: number, o: number): C
   const oh = windowOutputSize(h, 3, 1, 1);
   const gy = rand([n, o, oh, oh]);
   const flops = 2 * n * o * oh * oh * c * 9;
-  const large = flops > 5e8;
   const shape = `${n}×${c}×${h}×${h}→${o}`;
   return [
-    { name: `${label} fwd ${shape}`, flops, large, prepare: (b) => () => b.conv2d(x, w, null, p) },
+    {
+      name: `${label} fwd ${shape}`,
+      flops,
+      outputSize: gy.data.length,
+      prepare: (b) => () => b.conv2d(x, w, null, p),
+    },
     {
       name: `${label} dx  ${shape}`,
       flops,
-      large,
+      outputSize: x.data.length,
       prepare: (b) => () => b.conv2dBackwardInput(gy, w, x.shape, p),
     },
     {
       name: `${label} dw  ${shape}`,
       flops,
-      large,
+      outputSize: w.data.length,
       prepare: (b) => () => b.conv2dBackwardWeight(x, gy, w.shape, p),
     },
   ];
@@ -107,43 +111,59 @@ const vgg: Case[] = [
 const small: Case[] = [matmulCase(128, 128, 128), ...convCases('conv', 2, 64, 32, 64)];
 const cases = values.only === 'vgg' ? vgg : values.only === 'design' ? design : [...design, ...vgg];
 
-/** Best and median GFLOP/s of `reps` timed runs after one warm-up. */
-function measure(b: Backend, c: Case, runs: number): [number, number] {
-  const run = c.prepare(b);
-  run();
-  const times: number[] = [];
+/** Milliseconds of each of `runs` timed runs of each backend, alternating, after one warm-up each. */
+function measure(backends: Backend[], c: Case, runs: number): number[][] {
+  const calls = backends.map((b) => c.prepare(b));
+  calls.forEach((run) => run());
+  const times: number[][] = backends.map(() => []);
   for (let r = 0; r < runs; r++) {
+    calls.forEach((run, i) => {
+      collect();
+      const start = performance.now();
+      run();
+      times[i]!.push(performance.now() - start);
+    });
+  }
+  return times.map((t) => t.sort((x, y) => x - y));
+}
+
+/** Best time to allocate and write a new Float32Array of n elements: what a kernel's result costs before any arithmetic. */
+function newMemoryMs(n: number): number {
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
     collect();
     const start = performance.now();
-    run();
-    times.push(performance.now() - start);
+    new Float32Array(n).fill(1);
+    best = Math.min(best, performance.now() - start);
   }
-  times.sort((x, y) => x - y);
-  const gflops = (ms: number) => c.flops / ms / 1e6;
-  return [gflops(times[0]!), gflops(times[Math.floor(times.length / 2)]!)];
+  return best;
 }
 
 const fmt = (x: number) => x.toFixed(1).padStart(6);
+const gflops = (c: Case, ms: number) => c.flops / ms / 1e6;
+const bestAndMedian = (c: Case, t: number[]) =>
+  `${fmt(gflops(c, t[0]!))} / ${fmt(gflops(c, t[t.length >> 1]!))}`;
 console.log(
   `${os.cpus()[0]?.model.trim()}, ${os.availableParallelism()} cores, load average ${os.loadavg()[0]!.toFixed(1)}`,
 );
-console.log(`GFLOP/s, best / median of ${reps} runs${values.gc ? ', garbage collected between runs' : ''}\n`);
+console.log(`GFLOP/s, best / median of ${reps} runs${values.gc ? ', garbage collected between runs' : ''}`);
+console.log('"new memory": ms to allocate and first write an array the size of the result\n');
 
 const reference = new ReferenceBackend();
 console.log('reference (small shapes)');
-for (const c of small) {
-  const [best, median] = measure(reference, c, 2);
-  console.log(`  ${c.name.padEnd(32)} ${fmt(best)} / ${fmt(median)}`);
-}
+for (const c of small)
+  console.log(`  ${c.name.padEnd(32)} ${bestAndMedian(c, measure([reference], c, 2)[0]!)}`);
 
 const one = new CpuBackend({ threads: 1 });
 const two = new CpuBackend({ threads: 2 });
-console.log(`\n${'cpu'.padEnd(34)} ${'1 thread'.padStart(15)}   ${'2 threads'.padStart(15)}   2/1`);
+console.log(
+  `\n${'cpu'.padEnd(34)} ${'1 thread'.padStart(15)}   ${'2 threads'.padStart(15)}   2/1   new memory`,
+);
 for (const c of cases) {
-  const [best1, median1] = measure(one, c, reps);
-  const [best2, median2] = measure(two, c, reps);
+  const [t1, t2] = measure([one, two], c, reps) as [number[], number[]];
+  const ratio = t1[t1.length >> 1]! / t2[t2.length >> 1]!;
   console.log(
-    `  ${c.name.padEnd(32)} ${fmt(best1)} / ${fmt(median1)}   ${fmt(best2)} / ${fmt(median2)}   ${(median2 / median1).toFixed(2)}`,
+    `  ${c.name.padEnd(32)} ${bestAndMedian(c, t1)}   ${bestAndMedian(c, t2)}   ${ratio.toFixed(2)}  ${fmt(newMemoryMs(c.outputSize))} ms`,
   );
 }
 one.dispose();
