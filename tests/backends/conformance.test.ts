@@ -18,6 +18,7 @@
  * whatever the summation order; a dropped, doubled or misplaced term breaks it
  * by orders of magnitude. Elementwise ops get T = 1, maxima must be exact.
  */
+import ndarray from 'ndarray';
 import { describe, expect, it } from 'vitest';
 import {
   availableBackends,
@@ -236,6 +237,11 @@ for (const name of names) {
       checkMatmul(b, rand([3, 8], rng), rand([2, 8, 16], rng));
       checkMatmul(b, permuted(rand([3, 4, 5, 6], rng), [2, 0, 3, 1]), rand([1, 4, 6, 3], rng));
       checkMatmul(b, rand([5, 8, 11, 9], rng, 'float64'), rand([5, 8, 9, 4], rng, 'float64'));
+      // stride-0 views (an expanded row, an expanded batch) are read in place
+      const row = rand([1, 40], rng);
+      checkMatmul(b, ndarray(row.data, [9, 40], [0, 1], 0) as View, rand([40, 11], rng));
+      const one = rand([6, 10], rng);
+      checkMatmul(b, rand([3, 5, 6], rng), ndarray(one.data, [3, 6, 10], [0, 10, 1], 0) as View);
     });
 
     it('conv2d and both gradients: odd sizes, padding, stride 2, batch > 1, strided inputs', () => {
