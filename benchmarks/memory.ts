@@ -1,0 +1,53 @@
+/**
+ * Resident memory over a long training run: runs N real LPL training steps
+ * (bundled data, two-view batches, layer-local VGG-11, Adam) and samples the
+ * process's resident set size, to show that it stays flat (no per-step growth).
+ *
+ *   npx tsx benchmarks/memory.ts [--steps 1000] [--batch 32] [--width 0.125] [--out FILE]
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import '../src/index.js';
+import { DEFAULT_TRAIN_CONFIG } from '../src/lpl/config.js';
+import { loadTrainingData, LplRun } from '../src/lpl/train.js';
+import { setBackend } from '../src/tensor/backend.js';
+import { CpuBackend } from '../src/tensor/backends/cpu.js';
+
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '1000' },
+    batch: { type: 'string', default: '32' },
+    width: { type: 'string', default: '0.125' },
+    out: { type: 'string' },
+  },
+});
+const steps = Number(values.steps);
+const config = { ...DEFAULT_TRAIN_CONFIG, batchSize: Number(values.batch), width: Number(values.width), epochs: 1000, workers: 0 };
+setBackend(new CpuBackend());
+const run = new LplRun(config, loadTrainingData(config));
+const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+const samples: { step: number; rssMiB: number; heapMiB: number }[] = [];
+const started = performance.now();
+let done = 0;
+outer: while (true) {
+  for await (const batch of run.batches()) {
+    run.trainStep(batch);
+    done++;
+    if (done % 50 === 0 || done === 1) {
+      const m = process.memoryUsage();
+      samples.push({ step: done, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed) });
+      console.log(`step ${done}: rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} MiB`);
+    }
+    if (done >= steps) break outer;
+  }
+}
+await run.close();
+const seconds = (performance.now() - started) / 1000;
+// Growth: mean RSS of the last quarter of samples minus that of the second quarter (after warm-up).
+const q = Math.max(1, Math.floor(samples.length / 4));
+const avg = (xs: typeof samples) => xs.reduce((s, x) => s + x.rssMiB, 0) / xs.length;
+const growth = avg(samples.slice(-q)) - avg(samples.slice(q, 2 * q));
+const peak = Math.max(...samples.map((s) => s.rssMiB));
+const summary = { steps: done, batch: config.batchSize, width: config.width, seconds, peakRssMiB: peak, rssGrowthMiB: Math.round(growth * 10) / 10, samples };
+console.log(`${done} steps in ${seconds.toFixed(0)} s: peak RSS ${peak} MiB, growth from the second to the last quarter ${summary.rssGrowthMiB} MiB`);
+if (values.out) writeFileSync(values.out, JSON.stringify(summary, null, 2) + '\n');
