@@ -87,9 +87,9 @@ const FLAGS: FlagSpec[] = [
     help: 'learning rate of the linear classifier',
   },
   {
-    name: 'no-standardize',
+    name: 'standardize',
     type: 'boolean',
-    help: "probe the raw features, as the authors did (default: z-score each feature with the training split's statistics)",
+    help: "z-score each feature with the training split's statistics before the probe (not in the paper)",
   },
   {
     name: 'baselines',
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
     batchSize: f['batch-size'] as number,
     lr: f.lr as number,
     seed: f.seed as number,
-    standardize: f['no-standardize'] !== true,
+    standardize: f.standardize === true,
   };
   console.log(
     `  probe    logistic regression, Adam lr ${probeOpts.lr}, batch ${probeOpts.batchSize}, ${probeOpts.epochs} epochs${probeOpts.standardize ? ', standardized features' : ', raw features'}`,
@@ -260,7 +260,7 @@ async function main(): Promise<void> {
   } catch (e) {
     throw new CliError(`--out ${outDir}: cannot create it (${(e as NodeJS.ErrnoException).code})`);
   }
-  const base = join(outDir, `${name}_avgpool${avgpool}`);
+  const base = join(outDir, `${name}_avgpool${avgpool}${probeOpts.standardize ? '_standardized' : ''}`);
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
