@@ -51,6 +51,8 @@ export interface Backend {
   unary(op: UnaryOp, x: View, param?: number): View;
   /** y = f(a, b) with NumPy broadcasting; shape = broadcast(a.shape, b.shape). */
   binary(op: BinaryOp, a: View, b: View): View;
+  /** ∂L/∂x of relu: g · [x > 0] elementwise; g and x have the same shape (either may be strided). */
+  reluBackward(g: View, x: View): View;
   /** Reduces `axes` (sorted, unique); the result keeps them as size 1. */
   reduce(op: ReduceOp, x: View, axes: readonly number[]): View;
 

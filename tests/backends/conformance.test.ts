@@ -296,6 +296,20 @@ for (const name of names) {
           reference.maxPool2dBackward(abs(gy), ref.argmax, shape),
           overlaps,
         );
+        // gy broadcast over positions (the gradient of a global mean after the pool)
+        const perPlane = rand([shape[0]!, shape[1]!, 1, 1], rng);
+        const spread = ndarray(
+          perPlane.data,
+          [shape[0]!, shape[1]!, OH, OW],
+          [shape[1]!, 1, 0, 0],
+          0,
+        ) as View;
+        expectWithin(
+          b.maxPool2dBackward(spread, ref.argmax, shape),
+          reference.maxPool2dBackward(spread, ref.argmax, shape),
+          reference.maxPool2dBackward(abs(spread), ref.argmax, shape),
+          overlaps,
+        );
         expectWithin(b.avgPool2d(x, p), reference.avgPool2d(x, p), reference.avgPool2d(abs(x), p), overlaps);
         expectWithin(
           b.avgPool2dBackward(gy, shape, p),
@@ -320,6 +334,26 @@ for (const name of names) {
           expectWithin(b.unary(op, input, 1.5), want, abs(want), 1);
         }
       }
+    });
+
+    it('reluBackward on contiguous, strided and broadcast (stride-0) gradients', () => {
+      const rng = new Rng(11);
+      for (const dtype of ['float32', 'float64'] as const) {
+        for (const shape of [[3, 4, 5], [2, 5, 3, 4], [7]]) {
+          const x = anyLayout(rand(shape, rng, dtype), rng);
+          x.data[x.offset] = 0; // [0 > 0] = 0: the boundary belongs to the flat side
+          const g = anyLayout(rand(shape, rng, dtype), rng);
+          const want = reference.reluBackward(g, x);
+          expectWithin(b.reluBackward(g, x), want, abs(want), 1);
+        }
+        // the gradient of a mean: one value per channel, broadcast over positions
+        const x = rand([2, 3, 4, 4], rng, dtype);
+        const perChannel = rand([2, 3, 1, 1], rng, dtype);
+        const g = ndarray(perChannel.data, [2, 3, 4, 4], [3, 1, 0, 0], 0) as View;
+        const want = reference.reluBackward(g, x);
+        expectWithin(b.reluBackward(g, x), want, abs(want), 1);
+      }
+      expect(() => b.reluBackward(rand([2, 3], rng), rand([3, 2], rng))).toThrow(/reluBackward/);
     });
 
     it('binary ops with broadcasting', () => {

@@ -3,7 +3,7 @@
  * argument. Each op's forward and backward stand side by side; gradients of
  * broadcast inputs are summed back to their shapes by the engine.
  */
-import { defineOp } from '../engine.js';
+import { defineOp, type OpFn } from '../engine.js';
 import { broadcastShapes } from '../../tensor/shape.js';
 import { scalar, Tensor } from '../../tensor/tensor.js';
 
@@ -107,9 +107,18 @@ export const abs = (x: Tensor): Tensor => absOp([x], undefined);
 /** y = max(x, 0).  ∂L/∂x = g·[x > 0]. */
 const reluOp = defineOp('relu', {
   forward: (k, [x]) => k.unary('relu', x!),
-  backward: (g, [x]) => [mul(g, step(x!))],
+  backward: (g, [x]) => [reluGradOp([g, x!], undefined)],
 });
 export const relu = (x: Tensor): Tensor => reluOp([x], undefined);
+
+/**
+ * g·[x > 0], relu's backward in one kernel (the same values as mul(g, step(x))).
+ * Linear in g: ∂/∂g = G·[x > 0]; ∂/∂x = 0 almost everywhere (no gradient flows).
+ */
+const reluGradOp: OpFn<undefined> = defineOp('reluGrad', {
+  forward: (k, [g, x]) => k.reluBackward(g!, x!),
+  backward: (G, [, x]) => [reluGradOp([G, x!], undefined), null],
+});
 
 /** y = x².  ∂L/∂x = 2·g·x. */
 const squareOp = defineOp('square', {

@@ -244,6 +244,9 @@ export class CompositeBackend implements Backend {
   binary(op: BinaryOp, a: View, b: View): View {
     return this.base.binary(op, a, b);
   }
+  reluBackward(g: View, x: View): View {
+    return this.base.reluBackward(g, x);
+  }
   reduce(op: ReduceOp, x: View, axes: readonly number[]): View {
     return this.base.reduce(op, x, axes);
   }

@@ -24,7 +24,7 @@ import { sizeOf, type Shape } from '../shape.js';
 import { dtypeOf, isContiguous, zerosView } from '../view.js';
 import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './cpu/conv.js';
 import * as elementwise from './cpu/elementwise.js';
-import { avgPool2x2, avgPool2x2Backward, isPool2x2, maxPool2x2 } from './cpu/pooling.js';
+import { avgPool2x2, avgPool2x2Backward, isPool2x2, maxPool2x2, maxPoolBackward } from './cpu/pooling.js';
 import { matmul } from './cpu/matmul.js';
 import { GemmRuntime, type CpuOptions } from './cpu/runtime.js';
 import { ReferenceBackend } from './reference.js';
@@ -69,6 +69,10 @@ export class CpuBackend extends ReferenceBackend {
     return elementwise.binary(op, a, b) ?? super.binary(op, a, b);
   }
 
+  override reluBackward(g: View, x: View): View {
+    return elementwise.reluBackward(g, x) ?? super.reluBackward(g, x);
+  }
+
   override reduce(op: ReduceOp, x: View, axes: readonly number[]): View {
     return elementwise.reduce(op, x, axes) ?? super.reduce(op, x, axes);
   }
@@ -87,6 +91,10 @@ export class CpuBackend extends ReferenceBackend {
 
   override maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: Int32Array } {
     return isPool2x2(x, p) ? maxPool2x2(x) : super.maxPool2d(x, p);
+  }
+
+  override maxPool2dBackward(gy: View, argmax: Int32Array, xShape: Shape): View {
+    return maxPoolBackward(gy, argmax, xShape) ?? super.maxPool2dBackward(gy, argmax, xShape);
   }
 
   override avgPool2d(x: View, p: Pool2dParams): View {

@@ -14,7 +14,15 @@ import type {
   UnaryOp,
   View,
 } from '../backend.js';
-import { broadcastShapes, sizeOf, windowOutputSize, type Shape } from '../shape.js';
+import {
+  broadcastShapes,
+  formatShape,
+  sameShape,
+  ShapeError,
+  sizeOf,
+  windowOutputSize,
+  type Shape,
+} from '../shape.js';
 import {
   broadcastStrides,
   copyToArray,
@@ -74,6 +82,21 @@ export class ReferenceBackend implements Backend {
     for (let i = 0; i < out.data.length; i++) {
       out.data[i] = f(a.data[aOffsets[i]!]!, b.data[bOffsets[i]!]!);
     }
+    return out;
+  }
+
+  reluBackward(g: View, x: View): View {
+    if (!sameShape(g.shape, x.shape)) {
+      throw new ShapeError(`reluBackward: g ${formatShape(g.shape)} and x ${formatShape(x.shape)} differ`);
+    }
+    const out = zerosView(dtypeOf(g.data), g.shape);
+    const xOffsets = offsetsOf(x.shape, x.stride, x.offset);
+    let i = 0;
+    // ∂L/∂x = g · [x > 0]  (a product, as mul(g, step(x)) gives: −0 or NaN where g is, when x ≤ 0)
+    forEachOffset(g.shape, g.stride, g.offset, (off) => {
+      out.data[i] = g.data[off]! * (x.data[xOffsets[i]!]! > 0 ? 1 : 0);
+      i++;
+    });
     return out;
   }
 

@@ -75,6 +75,9 @@ export class TimingBackend implements Backend {
   binary(op: BinaryOp, a: View, b: View): View {
     return this.time('binary', () => this.inner.binary(op, a, b));
   }
+  reluBackward(g: View, x: View): View {
+    return this.time('reluBackward', () => this.inner.reluBackward(g, x));
+  }
   reduce(op: ReduceOp, x: View, axes: readonly number[]): View {
     return this.time('reduce', () => this.inner.reduce(op, x, axes));
   }

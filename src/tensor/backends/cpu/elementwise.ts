@@ -6,7 +6,7 @@
  * (more than 4 axes after merging) and the backend falls back to the reference.
  */
 import type { BinaryOp, FloatArray, ReduceOp, UnaryOp, View } from '../../backend.js';
-import { broadcastShapes, sizeOf } from '../../shape.js';
+import { broadcastShapes, sameShape, sizeOf } from '../../shape.js';
 import { broadcastStrides, dtypeOf, zerosView } from '../../view.js';
 import { mergeAxes } from './strided.js';
 import { rowMajorStrides } from './copy.js';
@@ -122,6 +122,29 @@ export function binary(op: BinaryOp, a: View, b: View): View | null {
         const i = a.offset + i0 * a0 + i1 * a1 + i2 * a2;
         const j = b.offset + i0 * b0 + i1 * b1 + i2 * b2;
         binaryRun(op, a.data, i, a3, b.data, j, b3, out.data, o, n3);
+      }
+  return out;
+}
+
+/** ∂L/∂x of relu: out = g · [x > 0], g and x of the same shape (the reference's product, bit for bit). */
+export function reluBackward(g: View, x: View): View | null {
+  if (!sameShape(g.shape, x.shape)) return null; // the reference reports the error
+  const loops = mergeAxes(g.shape, [g.stride, x.stride]);
+  if (!loops) return null;
+  const out = zerosView(dtypeOf(g.data), g.shape);
+  const [n0, n1, n2, n3] = loops.shape as [number, number, number, number];
+  const [g0, g1, g2, g3] = loops.strides[0] as [number, number, number, number];
+  const [x0, x1, x2, x3] = loops.strides[1] as [number, number, number, number];
+  const gd = g.data;
+  const xd = x.data;
+  const y = out.data;
+  let o = 0;
+  for (let i0 = 0; i0 < n0; i0++)
+    for (let i1 = 0; i1 < n1; i1++)
+      for (let i2 = 0; i2 < n2; i2++) {
+        let i = g.offset + i0 * g0 + i1 * g1 + i2 * g2;
+        let j = x.offset + i0 * x0 + i1 * x1 + i2 * x2;
+        for (let k = 0; k < n3; k++, o++, i += g3, j += x3) y[o] = gd[i]! * (xd[j]! > 0 ? 1 : 0);
       }
   return out;
 }

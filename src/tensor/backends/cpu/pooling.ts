@@ -7,6 +7,7 @@
 import type { FloatArray, Pool2dParams, View } from '../../backend.js';
 import { windowOutputSize } from '../../shape.js';
 import { dtypeOf, isContiguous, zerosView } from '../../view.js';
+import { mergeAxes } from './strided.js';
 
 /** True for a 2×2 window with stride 2 over a contiguous [N,C,H,W] view. */
 export function isPool2x2(x: View, p: Pool2dParams): boolean {
@@ -37,6 +38,29 @@ export function maxPool2x2(x: View): { out: View; argmax: Int32Array } {
         argmax[o] = at;
       }
   return { out, argmax };
+}
+
+/**
+ * ∂L/∂x of any max pool: dx[argmax[o]] += gy[o], o in row-major order as in the
+ * reference, with gy read through its strides (often a broadcast view from a
+ * mean) instead of being copied first.
+ */
+export function maxPoolBackward(gy: View, argmax: Int32Array, xShape: readonly number[]): View | null {
+  const loops = mergeAxes(gy.shape, [gy.stride]);
+  if (!loops) return null;
+  const out = zerosView(dtypeOf(gy.data), xShape);
+  const [n0, n1, n2, n3] = loops.shape as [number, number, number, number];
+  const [s0, s1, s2, s3] = loops.strides[0] as [number, number, number, number];
+  const g: FloatArray = gy.data;
+  const dx = out.data;
+  let o = 0;
+  for (let i0 = 0; i0 < n0; i0++)
+    for (let i1 = 0; i1 < n1; i1++)
+      for (let i2 = 0; i2 < n2; i2++) {
+        let i = gy.offset + i0 * s0 + i1 * s1 + i2 * s2;
+        for (let k = 0; k < n3; k++, o++, i += s3) dx[argmax[o]!]! += g[i]!;
+      }
+  return out;
 }
 
 /** y[n,c,i,j] = (x[.., 2i, 2j] + x[.., 2i, 2j+1] + x[.., 2i+1, 2j] + x[.., 2i+1, 2j+1]) / 4 */
