@@ -1,18 +1,20 @@
 /**
- * One full LPL training step, timed: both views through every VGG-11 block
- * (layer-local: each block's input detached), the LPL objective of every
- * block, backward, and an Adam update; in images per second (an image is one
- * pair of views). The backend is wrapped in a TimingBackend so the step's
+ * One full LPL training step, timed: exactly what `npm run train` runs per
+ * batch, LplRun.trainStep (src/lpl/train.ts): both views as one batch of 2B
+ * images through every VGG-11 block (layer-local: each block's input
+ * detached), the LPL objective of every block, backward, and an Adam update;
+ * in images per second (an image is one pair of views). The data set is
+ * random uint8 images; each step's two-view batch is augmented in the
+ * calling thread before the step's clock starts (what the loader does with
+ * `workers: 0`). The backend is wrapped in a TimingBackend so the step's
  * time inside matmul and the convolutions is measured too.
  */
-import { backward } from '../src/autograd/index.js';
-import { encodeBlocks } from '../src/lpl/encoder.js';
-import { networkObjective } from '../src/lpl/objective.js';
-import { Adam } from '../src/nn/optim/index.js';
-import { vgg11Encoder } from '../src/nn/vgg.js';
+import type { ImageDataset, TwoViewBatch } from '../src/data/index.js';
+import { augmentTwoViews } from '../src/data/two-view.js';
+import { DEFAULT_TRAIN_CONFIG } from '../src/lpl/config.js';
+import { LplRun } from '../src/lpl/train.js';
 import { withBackend, type Backend } from '../src/tensor/backend.js';
 import { HEAVY_KERNELS, TimingBackend, type KernelTime } from '../src/tensor/backends/timing.js';
-import { randNormal } from '../src/tensor/creation.js';
 import { Rng } from '../src/tensor/random.js';
 import type { ModelConfig } from './shapes.js';
 
@@ -39,38 +41,55 @@ export interface StepBenchOptions {
   steps: number;
 }
 
+/** N random uint8 images of the config's shape, as a data set (labels all 0). */
+export function randomImageDataset(config: ModelConfig, n: number, seed = 1): ImageDataset {
+  const rng = new Rng(seed);
+  const images = new Uint8Array(n * config.inChannels * config.size * config.size);
+  for (let i = 0; i < images.length; i++) images[i] = rng.nextUint32() & 255;
+  return {
+    images,
+    labels: new Int32Array(n),
+    n,
+    channels: config.inChannels,
+    height: config.size,
+    width: config.size,
+    classes: ['random'],
+    source: `random ${config.inChannels}x${config.size}x${config.size}`,
+  };
+}
+
+/** The two-view batch the run's loader would give for its current step (augmented in this thread). */
+function nextBatch(run: LplRun): TwoViewBatch {
+  const { loader, epoch, step } = run;
+  const indices = loader.batchIndices(epoch, step);
+  const [channels, size] = loader.viewShape;
+  const viewFloats = channels * size * size;
+  const x1 = new Float32Array(indices.length * viewFloats);
+  const x2 = new Float32Array(indices.length * viewFloats);
+  const ds = loader.dataset;
+  augmentTwoViews(ds.images, ds, indices, epoch, loader.seed, loader.augment, x1, x2, 0);
+  const labels = Int32Array.from(indices, (i) => ds.labels[i]!);
+  return { x1, x2, shape: [indices.length, channels, size, size], labels, indices, epoch, step };
+}
+
 /** Times `steps` training steps (after one warm-up step) of VGG-11 with LPL on random images. */
 export function benchStep(opts: StepBenchOptions): StepResult {
   const { config, batch } = opts;
-  const rng = new Rng(1);
   const timed = new TimingBackend(opts.backend);
   return withBackend(timed, () => {
-    const encoder = vgg11Encoder({
-      inChannels: config.inChannels,
-      width: config.width,
-      rng,
-      inputSize: config.size,
-    });
-    const optimizer = new Adam(encoder.parameters(), { lr: 1e-3 });
-    const shape = [batch, config.inChannels, config.size, config.size];
-    const view1 = randNormal(shape, rng);
-    const view2 = randNormal(shape, rng);
+    const dataset = randomImageDataset(config, batch * (opts.steps + 1));
+    const run = new LplRun(
+      { ...DEFAULT_TRAIN_CONFIG, width: config.width, batchSize: batch, workers: 0, epochs: 1 },
+      dataset,
+    );
 
-    const step = (): void => {
-      optimizer.zeroGrad();
-      const out1 = encodeBlocks(encoder.blocks, view1); // layer-local: each block's input detached
-      const out2 = encodeBlocks(encoder.blocks, view2);
-      const { total } = networkObjective(out1, out2); // Σ over blocks of the LPL objective
-      backward(total);
-      optimizer.step();
-    };
-
-    step(); // warm-up: kernel compilation (gpu.js), worker start-up, allocation
+    run.trainStep(nextBatch(run)); // warm-up: kernel compilation (gpu.js), worker start-up, allocation
     timed.reset();
     const times: number[] = [];
     for (let s = 0; s < opts.steps; s++) {
+      const input = nextBatch(run);
       const start = performance.now();
-      step();
+      run.trainStep(input);
       times.push(performance.now() - start);
     }
     const totalMs = times.reduce((a, b) => a + b, 0);
