@@ -23,6 +23,11 @@ const FLAGS: FlagSpec[] = [
     help: 'figure title',
   },
   {
+    name: 'table',
+    type: 'boolean',
+    help: 'also print a markdown table of accuracy (%) per layer, one row per report',
+  },
+  {
     name: 'baselines',
     type: 'boolean',
     help: "also draw each report's random-init line and pixels level, where present",
@@ -66,6 +71,20 @@ async function main(): Promise<void> {
       });
       references.push({ name: `${name}: pixels`, value: report.baselines.pixels.accuracy });
     }
+  }
+  if (f.table) {
+    const layers = Math.max(...series.map((s) => s.accuracies.length));
+    const header = Array.from({ length: layers }, (_, i) => String(i + 1));
+    console.log(`| run | ${header.join(' | ')} |`);
+    console.log(`|---|${header.map(() => '---').join('|')}|`);
+    for (const s of series) {
+      const cells = header.map((_, i) =>
+        s.accuracies[i] == null ? '' : (100 * s.accuracies[i]!).toFixed(1),
+      );
+      console.log(`| ${s.name} | ${cells.join(' | ')} |`);
+    }
+    for (const r of references)
+      console.log(`| ${r.name} | ${(100 * r.value).toFixed(1)} (all layers: one number) |`);
   }
   const svg = layerFigureSvg(series, { title: f.title as string, chance: 0.1, references });
   const out = f.out as string;

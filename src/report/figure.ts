@@ -39,9 +39,12 @@ const escapeXml = (s: string): string =>
 
 /** An SVG line chart of accuracy per layer. */
 export function layerFigureSvg(series: readonly FigureSeries[], opts: FigureOptions = {}): string {
-  const width = opts.width ?? 720;
+  // the legend sits right of the plot: room for the longest name (about 7 px a character at 12 px)
+  const longest = Math.max(0, ...series.map((s) => s.name.length));
+  const right = Math.max(190, 60 + 7 * longest);
+  const width = opts.width ?? 530 + right;
   const height = opts.height ?? 440;
-  const margin = { left: 70, right: 190, top: 50, bottom: 60 };
+  const margin = { left: 70, right, top: 50, bottom: 60 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const layers = Math.max(1, ...series.map((s) => s.accuracies.length));
