@@ -32,6 +32,12 @@ export interface StepResult {
   backendFraction: number;
   /** Time and calls per kernel over the timed steps. */
   kernels: Record<string, KernelTime>;
+  /**
+   * Megabytes of memory touched for the first time per step (minor page
+   * faults × 4 KiB, median over the timed steps): memory the allocator got
+   * fresh from the system. Slow on some machines (about 3.7 ms per MB here).
+   */
+  freshMBPerStep: number;
 }
 
 export interface StepBenchOptions {
@@ -86,14 +92,18 @@ export function benchStep(opts: StepBenchOptions): StepResult {
     run.trainStep(nextBatch(run)); // warm-up: kernel compilation (gpu.js), worker start-up, allocation
     timed.reset();
     const times: number[] = [];
+    const freshMB: number[] = [];
     for (let s = 0; s < opts.steps; s++) {
       const input = nextBatch(run);
+      const faults = process.resourceUsage().minorPageFault;
       const start = performance.now();
       run.trainStep(input);
       times.push(performance.now() - start);
+      freshMB.push(((process.resourceUsage().minorPageFault - faults) * 4096) / 2 ** 20);
     }
     const totalMs = times.reduce((a, b) => a + b, 0);
-    const msPerStep = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const msPerStep = median(times);
     return {
       config: config.name,
       backend: opts.backend.name,
@@ -104,6 +114,7 @@ export function benchStep(opts: StepBenchOptions): StepResult {
       kernelFraction: timed.totalMs(HEAVY_KERNELS) / totalMs,
       backendFraction: timed.totalMs() / totalMs,
       kernels: timed.report(),
+      freshMBPerStep: median(freshMB),
     };
   });
 }
