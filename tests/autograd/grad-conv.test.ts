@@ -31,7 +31,7 @@ describe('op conv2d: gradient', () => {
     ));
 });
 
-describe('op biasAdd: gradient (conv2d with bias)', () => {
+describe('conv2d with bias: gradient', () => {
   it('matches finite differences for x, w and b', () =>
     property(
       convCase,

@@ -6,8 +6,7 @@
  * with its own kernel and they are differentiable in turn (each is linear in
  * both arguments, and the three ops are adjoint to one another).
  */
-import ndarray from 'ndarray';
-import { defineOp } from '../engine.js';
+import { defineOp, type OpFn } from '../engine.js';
 import type { Conv2dParams } from '../../tensor/backend.js';
 import { formatShape, ShapeError, windowOutputSize } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -45,12 +44,20 @@ function checkConv(x: readonly number[], w: readonly number[], p: Conv2dParams):
   }
 }
 
-/** conv2d without bias; the bias is added by `conv2d` below with a broadcast add. */
-const conv2dOp = defineOp<Conv2dParams>('conv2d', {
+/**
+ * y = conv2d(x, w) (+ b), the bias fused into the kernel's output pass.
+ * ∂L/∂x = conv2dInputGrad(g, w), ∂L/∂w = conv2dWeightGrad(x, g), ∂L/∂b = Σ_{n,oh,ow} g.
+ * A gradient is only computed for an input that needs one: in layer-local
+ * training a block's input is detached, and its ∂L/∂x would be a quarter of the work.
+ */
+const conv2dOp: OpFn<Conv2dParams> = defineOp<Conv2dParams>('conv2d', {
   check: ([x, w], p) => checkConv(x!.shape, w!.shape, p),
-  forward: (k, [x, w], p) => k.conv2d(x!, w!, null, p),
-  // ∂L/∂x = conv2dInputGrad(g, w), ∂L/∂w = conv2dWeightGrad(x, g)
-  backward: (g, [x, w], p) => [conv2dInputGrad(g, w!, x!.shape, p), conv2dWeightGrad(x!, g, w!.shape, p)],
+  forward: (k, [x, w, b], p) => k.conv2d(x!, w!, b ?? null, p),
+  backward: (g, [x, w, b], p) => [
+    x!.requiresGrad ? conv2dInputGrad(g, w!, x!.shape, p) : null,
+    w!.requiresGrad ? conv2dWeightGrad(x!, g, w!.shape, p) : null,
+    ...(b ? [sum(g, [0, 2, 3])] : []),
+  ],
 });
 
 /**
@@ -94,18 +101,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv
   if (b && (b.rank !== 1 || b.shape[0] !== w.shape[0])) {
     throw new ShapeError(`conv2d: bias must be [${w.shape[0]}], got ${formatShape(b.shape)}`);
   }
-  const y = conv2dOp([x, w], p);
-  if (!b) return y;
-  return biasAdd([y, b], undefined);
+  return conv2dOp(b ? [x, w, b] : [x, w], p);
 }
-
-/** y[n,o,h,w] = x[n,o,h,w] + b[o].  ∂L/∂b = Σ_{n,h,w} g. */
-const biasAdd = defineOp('biasAdd', {
-  // b is read as [O,1,1] so that it broadcasts over [N,O,H,W]
-  forward: (k, [y, b]) =>
-    k.binary('add', y!, ndarray(b!.data, [b!.shape[0]!, 1, 1], [b!.stride[0]!, 0, 0], b!.offset)),
-  backward: (g) => [g, sum(g, [0, 2, 3])],
-});
 
 /** Output spatial size of conv2d, for callers that build layers. */
 export function conv2dOutputSize(

@@ -29,7 +29,11 @@ const matmulOp = defineOp('matmul', {
     }
   },
   forward: (k, [a, b]) => k.matmul(a!, b!),
-  backward: (g, [a, b]) => [matmul(g, transpose(b!)), matmul(transpose(a!), g)],
+  // only for the operands that need a gradient (e.g. not for a frozen input)
+  backward: (g, [a, b]) => [
+    a!.requiresGrad ? matmul(g, transpose(b!)) : null,
+    b!.requiresGrad ? matmul(transpose(a!), g) : null,
+  ],
 });
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
