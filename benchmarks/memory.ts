@@ -22,7 +22,13 @@ const { values } = parseArgs({
   },
 });
 const steps = Number(values.steps);
-const config = { ...DEFAULT_TRAIN_CONFIG, batchSize: Number(values.batch), width: Number(values.width), epochs: 1000, workers: 0 };
+const config = {
+  ...DEFAULT_TRAIN_CONFIG,
+  batchSize: Number(values.batch),
+  width: Number(values.width),
+  epochs: 1000,
+  workers: 0,
+};
 setBackend(new CpuBackend());
 const run = new LplRun(config, loadTrainingData(config));
 const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
@@ -48,6 +54,16 @@ const q = Math.max(1, Math.floor(samples.length / 4));
 const avg = (xs: typeof samples) => xs.reduce((s, x) => s + x.rssMiB, 0) / xs.length;
 const growth = avg(samples.slice(-q)) - avg(samples.slice(q, 2 * q));
 const peak = Math.max(...samples.map((s) => s.rssMiB));
-const summary = { steps: done, batch: config.batchSize, width: config.width, seconds, peakRssMiB: peak, rssGrowthMiB: Math.round(growth * 10) / 10, samples };
-console.log(`${done} steps in ${seconds.toFixed(0)} s: peak RSS ${peak} MiB, growth from the second to the last quarter ${summary.rssGrowthMiB} MiB`);
+const summary = {
+  steps: done,
+  batch: config.batchSize,
+  width: config.width,
+  seconds,
+  peakRssMiB: peak,
+  rssGrowthMiB: Math.round(growth * 10) / 10,
+  samples,
+};
+console.log(
+  `${done} steps in ${seconds.toFixed(0)} s: peak RSS ${peak} MiB, growth from the second to the last quarter ${summary.rssGrowthMiB} MiB`,
+);
 if (values.out) writeFileSync(values.out, JSON.stringify(summary, null, 2) + '\n');

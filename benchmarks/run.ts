@@ -28,6 +28,7 @@ import {
   vgg11ConvLayers,
 } from './shapes.js';
 import { benchStep, type StepResult } from './step.bench.js';
+import { exitWithParent, relaunchWithAllocatorSettings } from '../src/cli/relaunch.js';
 
 const OPTIONS = {
   quick: {
@@ -150,4 +151,8 @@ async function main(): Promise<void> {
   log(`wrote ${written.json} and ${written.markdown}`);
 }
 
-await main();
+// Measure with the allocator settings that `npm run train` uses (src/cli/relaunch.ts).
+if (!relaunchWithAllocatorSettings()) {
+  exitWithParent();
+  await main();
+}

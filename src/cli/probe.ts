@@ -20,6 +20,7 @@ import { checkpointConfig, LAST_CHECKPOINT, newestRun } from '../lpl/run-state.j
 import { buildEncoder, loadTrainingData } from '../lpl/train.js';
 import { layerFigureSvg, svgToPng } from '../report/figure.js';
 import { BACKEND_FLAGS, setupBackend } from './backend-setup.js';
+import { exitWithParent, relaunchWithAllocatorSettings } from './relaunch.js';
 import { CliError, helpText, parseFlags, runCommand, type FlagSpec } from './flags.js';
 
 const FLAGS: FlagSpec[] = [
@@ -308,4 +309,7 @@ async function main(): Promise<void> {
   console.log(`wrote ${base}.json, .csv, .svg, .png`);
 }
 
-void runCommand('probe', main);
+if (!relaunchWithAllocatorSettings()) {
+  exitWithParent();
+  void runCommand('probe', main);
+}

@@ -21,6 +21,7 @@ import {
   type StepRecord,
 } from '../lpl/train.js';
 import { BACKEND_FLAGS, setupBackend } from './backend-setup.js';
+import { exitWithParent, relaunchWithAllocatorSettings } from './relaunch.js';
 import { CliError, helpText, parseFlags, runCommand, type FlagSpec, type FlagValues } from './flags.js';
 import { Progress } from './progress.js';
 
@@ -414,4 +415,7 @@ async function main(): Promise<void> {
   console.log(`next: npm run probe -- --checkpoint ${lastFile} --avgpool`);
 }
 
-void runCommand('train', main);
+if (!relaunchWithAllocatorSettings()) {
+  exitWithParent();
+  void runCommand('train', main);
+}
