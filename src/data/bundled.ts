@@ -26,5 +26,7 @@ export const BUNDLED_DATA_DIR: string = fileURLToPath(new URL('../../data/fashio
 
 /** Loads a split of the bundled Fashion-MNIST subset. */
 export function loadBundledDataset(split: Exclude<DatasetSplit, 'unlabeled'>, limit?: number): ImageDataset {
-  return loadDataset(BUNDLED_DATA_DIR, { format: 'idx', split, limit });
+  const ds = loadDataset(BUNDLED_DATA_DIR, { format: 'idx', split, limit });
+  // named by its place in the repository, not by where this clone happens to live
+  return { ...ds, source: `bundled Fashion-MNIST subset (data/fashion-mnist, ${split})` };
 }
