@@ -108,7 +108,14 @@ export async function runCommand(command: string, main: () => Promise<void>): Pr
     await main();
   } catch (error) {
     const e = error as Error;
-    const isUserError = ['CliError', 'DataError', 'ShapeError', 'CheckpointError'].includes(e?.name);
+    const isUserError = [
+      'CliError',
+      'DataError',
+      'ShapeError',
+      'CheckpointError',
+      'StateDictError',
+      'ConfigError',
+    ].includes(e?.name);
     if (process.env.LPL_DEBUG) console.error(e);
     else if (isUserError) console.error(`${command}: ${e.message}`);
     else console.error(`${command}: ${e?.message ?? e} (internal error; run with LPL_DEBUG=1 for the stack)`);

@@ -68,6 +68,14 @@ export class NonFiniteLossError extends Error {
   }
 }
 
+/** A configuration that cannot run (bad values, or a batch larger than the data set). */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
 /** Loads the training split named by the config (the bundled data when `data` is null). */
 export function loadTrainingData(config: TrainConfig, split: 'train' | 'test' = 'train'): ImageDataset {
   const limit = split === 'train' ? (config.limit ?? undefined) : undefined;
@@ -103,7 +111,12 @@ export class LplRun {
     opts: { onWarning?: (message: string) => void } = {},
   ) {
     const problems = configProblems(config);
-    if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join('; ')}`);
+    if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    if (dataset.n < config.batchSize) {
+      throw new ConfigError(
+        `batch size ${config.batchSize} is larger than the ${dataset.n} training images (${dataset.source})`,
+      );
+    }
     this.dataset = dataset;
     this.inputSize = config.imageSize ?? dataset.height;
     const stats = config.stats ?? channelStats(dataset);

@@ -163,6 +163,11 @@ describe('npm run train / probe / figure', { timeout: 240_000 }, () => {
     const cases: [ReturnType<typeof cli>, RegExp][] = [
       [cli('train', ['--bogus']), /Unknown option '--bogus'/],
       [cli('train', ['--epochs', 'ten']), /--epochs: expected an integer/],
+      [cli('train', ['--epochs', '2', '--warmup-epochs', '2']), /warmup-epochs must be in \[0, epochs\)/],
+      [
+        cli('train', ['--limit', '10', '--batch-size', '16']),
+        /batch size 16 is larger than the 10 training images/,
+      ],
       [cli('train', ['--data', join(work, 'nowhere')]), /nowhere/],
       [cli('probe', ['--checkpoint', notCkpt]), /not-a-checkpoint/],
       [cli('probe', ['--checkpoint', join(work, 'missing.safetensors')]), /no such file/],
