@@ -176,10 +176,9 @@ async function main(): Promise<void> {
     ...(f.data ? { data: f.data as string, format: (f.format as never) ?? null } : {}),
   };
   const avgpool = f.avgpool === true;
-  const stats = saved.stats ?? {
-    mean: Array(saved.channels).fill(0.5),
-    std: Array(saved.channels).fill(0.25),
-  };
+  const stats = saved.stats;
+  if (!stats)
+    throw new CliError(`${checkpoint}: holds no input normalisation (channel mean and std) in its config`);
 
   const trainSet = limited(loadTrainingData(config, 'train'), f['train-labels'] as number | undefined);
   const testSet = limited(loadTrainingData(config, 'test'), f['test-labels'] as number | undefined);

@@ -187,11 +187,7 @@ export class LplRun {
       maps: both.maps.map((t) => half(t, first)),
     });
     const z1 = split(true);
-    const { total, layers } = networkObjective(z1, split(false), {
-      ...c,
-      mode: c.mode,
-      noPooling: c.noPooling,
-    });
+    const { total, layers } = networkObjective(z1, split(false), c); // λs, switches, mode, noPooling
 
     const losses = layers.map((terms, k) => {
       if (!terms) return null;
