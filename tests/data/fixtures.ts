@@ -1,6 +1,6 @@
 /**
  * Small fixture files of every format, written into a temporary folder by the
- * tests themselves (no downloads, nothing from /work/shared).
+ * tests themselves (no downloads, nothing from the shared data folder beside the repository).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
