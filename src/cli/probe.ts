@@ -221,27 +221,22 @@ async function main(): Promise<void> {
 
   const featureOpts = { avgpool, inputSize: saved.inputSize, stats };
   const started = performance.now();
-  const layers = probeLayers(
-    'trained',
-    extractFeatures(model, trainSet, featureOpts),
-    trainSet.labels,
-    extractFeatures(model, testSet, featureOpts),
-    testSet.labels,
-    model.channels,
-    probeOpts,
-  );
-  let baselines: { randomInit: LayerReport[]; pixels: LayerReport } | null = null;
-  if (f.baselines) {
-    const initial = buildEncoder(config, saved.channels, saved.inputSize); // the same init the run started from
-    const randomInit = probeLayers(
-      'random-init',
-      extractFeatures(initial, trainSet, featureOpts),
+  // one network's features on both splits, then one probe per layer
+  const probeNetwork = (label: string, net: VggEncoder): LayerReport[] =>
+    probeLayers(
+      label,
+      extractFeatures(net, trainSet, featureOpts),
       trainSet.labels,
-      extractFeatures(initial, testSet, featureOpts),
+      extractFeatures(net, testSet, featureOpts),
       testSet.labels,
-      initial.channels,
+      net.channels,
       probeOpts,
     );
+  const layers = probeNetwork('trained', model);
+  let baselines: { randomInit: LayerReport[]; pixels: LayerReport } | null = null;
+  if (f.baselines) {
+    // the same init the run started from
+    const randomInit = probeNetwork('random-init', buildEncoder(config, saved.channels, saved.inputSize));
     const [pixels] = probeLayers(
       'pixels',
       [pixelFeatures(trainSet, saved.inputSize, stats)],
