@@ -28,6 +28,11 @@ const FLAGS: FlagSpec[] = [
     help: 'also print a markdown table of accuracy (%) per layer, one row per report',
   },
   {
+    name: 'pr',
+    type: 'boolean',
+    help: "also print a markdown table of each layer's participation ratio (test features), one row per report",
+  },
+  {
     name: 'baselines',
     type: 'boolean',
     help: "also draw each report's random-init line and pixels level, where present",
@@ -36,10 +41,31 @@ const FLAGS: FlagSpec[] = [
 
 const SUMMARY = 'Draws the layer-wise readout of one or more probe reports (reports/*.json) in one figure.';
 
+interface LayerResult {
+  layer: number;
+  accuracy: number;
+  participationRatio?: number | null;
+}
+
 interface Report {
   meta?: { name?: string; trainImages?: number };
-  layers?: { layer: number; accuracy: number }[];
-  baselines?: { randomInit: { accuracy: number }[]; pixels: { accuracy: number } } | null;
+  layers?: LayerResult[];
+  baselines?: { randomInit: LayerResult[]; pixels: { accuracy: number } } | null;
+}
+
+/** A markdown table: one row per named series of per-layer values, `format` turning a value into a cell. */
+function printLayerTable(
+  rows: { name: string; values: (number | null | undefined)[] }[],
+  format: (v: number) => string,
+): void {
+  const layers = Math.max(...rows.map((r) => r.values.length));
+  const header = Array.from({ length: layers }, (_, i) => String(i + 1));
+  console.log(`| run | ${header.join(' | ')} |`);
+  console.log(`|---|${header.map(() => '---').join('|')}|`);
+  for (const r of rows) {
+    const cells = header.map((_, i) => (r.values[i] == null ? '' : format(r.values[i]!)));
+    console.log(`| ${r.name} | ${cells.join(' | ')} |`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -51,6 +77,7 @@ async function main(): Promise<void> {
   if (f._.length === 0)
     throw new CliError('give one or more report files, e.g. npm run figure -- reports/*.json');
   const series: FigureSeries[] = [];
+  const ratios: { name: string; values: (number | null | undefined)[] }[] = [];
   const references: { name: string; value: number }[] = [];
   for (const file of f._) {
     let report: Report;
@@ -64,27 +91,30 @@ async function main(): Promise<void> {
     }
     const name = report.meta?.name ?? basename(file, '.json');
     series.push({ name, accuracies: report.layers.map((l) => l.accuracy) });
+    ratios.push({ name, values: report.layers.map((l) => l.participationRatio) });
     if (f.baselines && report.baselines) {
       series.push({
         name: `${name}: random init`,
         accuracies: report.baselines.randomInit.map((l) => l.accuracy),
       });
+      ratios.push({
+        name: `${name}: random init`,
+        values: report.baselines.randomInit.map((l) => l.participationRatio),
+      });
       references.push({ name: `${name}: pixels`, value: report.baselines.pixels.accuracy });
     }
   }
   if (f.table) {
-    const layers = Math.max(...series.map((s) => s.accuracies.length));
-    const header = Array.from({ length: layers }, (_, i) => String(i + 1));
-    console.log(`| run | ${header.join(' | ')} |`);
-    console.log(`|---|${header.map(() => '---').join('|')}|`);
-    for (const s of series) {
-      const cells = header.map((_, i) =>
-        s.accuracies[i] == null ? '' : (100 * s.accuracies[i]!).toFixed(1),
-      );
-      console.log(`| ${s.name} | ${cells.join(' | ')} |`);
-    }
+    printLayerTable(
+      series.map((s) => ({ name: s.name, values: s.accuracies })),
+      (v) => (100 * v).toFixed(1),
+    );
     for (const r of references)
       console.log(`| ${r.name} | ${(100 * r.value).toFixed(1)} (all layers: one number) |`);
+  }
+  if (f.pr) {
+    if (f.table) console.log('');
+    printLayerTable(ratios, (v) => v.toFixed(1));
   }
   const svg = layerFigureSvg(series, { title: f.title as string, chance: 0.1, references });
   const out = f.out as string;

@@ -152,6 +152,29 @@ describe('npm run train / probe / figure', { timeout: 240_000 }, () => {
     const fig = cli('figure', ['reports/tiny_avgpooltrue.json', '--out', 'reports/all']);
     expect(fig.status, fig.stderr).toBe(0);
     expect(readFileSync(join(work, 'reports', 'all.svg'), 'utf8')).toContain('<path');
+
+    // --table and --pr print the report's numbers, rounded, as markdown rows
+    const tables = cli('figure', [
+      'reports/tiny_avgpooltrue.json',
+      '--table',
+      '--pr',
+      '--out',
+      'reports/all',
+    ]);
+    expect(tables.status, tables.stderr).toBe(0);
+    const rows = tables.stdout.split('\n').filter((line) => line.startsWith('| tiny |'));
+    expect(rows).toHaveLength(2);
+    const cells = (row: string): string[] =>
+      row
+        .split('|')
+        .slice(2, -1)
+        .map((c) => c.trim());
+    expect(cells(rows[0]!)).toEqual(
+      report.layers.map((l: { accuracy: number }) => (100 * l.accuracy).toFixed(1)),
+    );
+    expect(cells(rows[1]!)).toEqual(
+      report.layers.map((l: { participationRatio: number }) => l.participationRatio.toFixed(1)),
+    );
   });
 
   it('bad input: one line naming the problem, exit code 2, no stack trace', () => {
