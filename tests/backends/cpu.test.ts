@@ -109,6 +109,24 @@ describe('cpu backend elementwise kernels', () => {
     }
   });
 
+  it('relu, step and reluBackward (branch-free) match the reference on ±0, ±∞, NaN and subnormals', () => {
+    const special = [1, -1, 0, -0, NaN, -NaN, Infinity, -Infinity, 1e-40, -1e-40, 3.5, -2.25];
+    const grads = [2, -3, Infinity, -0, 1, NaN, -Infinity, 5, -0, 0, -1e-40, 7];
+    for (const make of [Float32Array, Float64Array]) {
+      const x = viewOf(make.from(special), [3, 4]);
+      const g = viewOf(make.from(grads), [3, 4]);
+      // exact values, +0 and −0 told apart (Object.is), in both precisions
+      for (const op of ['relu', 'step'] as const) {
+        expect(Array.from(two.unary(op, x).data)).toEqual(Array.from(reference.unary(op, x).data));
+      }
+      expect(Array.from(two.reluBackward(g, x).data)).toEqual(Array.from(reference.reluBackward(g, x).data));
+      // a transposed operand takes the strided path
+      const xt = x.transpose(1, 0) as View;
+      expect(Array.from(two.unary('relu', xt).data)).toEqual(Array.from(reference.unary('relu', xt).data));
+    }
+    expect(Object.is(two.unary('relu', viewOf(Float32Array.from([-0]), [1])).data[0], 0)).toBe(true);
+  });
+
   it('2×2 pooling is bit-identical to the reference, ties and NaN included', () => {
     const data = Float32Array.from([1, 1, 0, 2, NaN, 3, 2, 2, -0, -0, 5, 5, -0, -0, 5, NaN]);
     const x = viewOf(data, [1, 1, 4, 4]);
