@@ -8,6 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import type { DataBenchResult } from './data.bench.js';
 import type { KernelRow } from './kernels.bench.js';
+import type { PeerStepResult } from './peers/tfjs.js';
 import type { StepResult } from './step.bench.js';
 
 export interface MachineInfo {
@@ -30,6 +31,8 @@ export interface BenchReport {
   peers: string[];
   kernels: KernelRow[];
   steps: StepResult[];
+  /** A tfjs peer's time for the convolutions of the same training steps (a lower bound of its step). */
+  peerSteps: PeerStepResult[];
   /** What was not measured, and why. */
   notes: string[];
   data: DataBenchResult | { error: string } | null;
@@ -117,6 +120,20 @@ export function stepTable(steps: readonly StepResult[], markdown: boolean): stri
   );
 }
 
+/** One line per peer step: its upper bound in images/s, and how many times faster our step is. */
+function peerStepLines(report: BenchReport): string[] {
+  return report.peerSteps.map((p) => {
+    const ours = report.steps.find((s) => s.config === p.config && s.backend === 'cpu');
+    const ratio = ours
+      ? `; our cpu step: ${ours.imagesPerSecond.toFixed(1)} images/s, ${(ours.imagesPerSecond / p.imagesPerSecond).toFixed(0)}× that`
+      : '';
+    return (
+      `${p.peer}, ${p.config}, the step's 8 conv forwards and weight gradients alone (timed at ${p.timedImages} images, scaled): ` +
+      `${p.msPerPair.toFixed(0)} ms per image pair, so at most ${p.imagesPerSecond.toFixed(2)} images/s${ratio}`
+    );
+  });
+}
+
 function dataLines(data: BenchReport['data']): string[] {
   if (data === null) return [];
   if ('error' in data) return [`data: ${data.error}`];
@@ -154,12 +171,13 @@ export function formatReport(report: BenchReport, markdown: boolean): string {
       '',
     );
   }
-  if (report.steps.length > 0) {
+  if (report.steps.length > 0 || report.peerSteps.length > 0) {
     lines.push(
       markdown ? '## LPL training step' : 'LPL training step',
       '',
-      stepTable(report.steps, markdown),
-      '',
+      ...(report.steps.length > 0 ? [stepTable(report.steps, markdown), ''] : []),
+      ...peerStepLines(report).map((l) => (markdown ? `- ${l}` : l)),
+      ...(report.peerSteps.length > 0 ? [''] : []),
     );
   }
   if (report.auto) {

@@ -10,14 +10,14 @@
  *   npm run bench -- --out DIR         results folder (default bench/results)
  *
  * Case texts, for --only: "kernel <backend> <kernel> <layer>", "step <backend>
- * <config>", "auto", "data".
+ * <config>" (tfjs-cpu's step: "step tfjs-cpu <config>"), "auto", "data".
  */
 import { parseArgs } from 'node:util';
 import { getBackend } from '../src/tensor/backend.js';
 import { chooseBackends, defaultCandidates } from '../src/tensor/backends/auto.js';
 import { GPUJS_MODES, GpujsBackend, bestMode } from '../src/tensor/backends/gpujs.js';
 import { benchKernels } from './kernels.bench.js';
-import { useTfjs, TFJS_PEERS } from './peers/tfjs.js';
+import { tfjsStepConvolutions, useTfjs, TFJS_PEERS } from './peers/tfjs.js';
 import { formatReport, machineInfo, writeReport, type BenchReport } from './report.js';
 import {
   asLayerShapes,
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
     peers: [],
     kernels: [],
     steps: [],
+    peerSteps: [],
     notes: [],
     data: null,
     auto: null,
@@ -123,6 +124,21 @@ async function main(): Promise<void> {
       const result: StepResult = benchStep({ config, batch: b, backend, steps });
       report.steps.push(result);
       log(`  ${result.msPerStep.toFixed(0)} ms/step, ${result.imagesPerSecond.toFixed(1)} images/s`);
+    }
+  }
+
+  // tfjs-cpu on the same step's convolutions alone (a full run only: about half a minute).
+  if (!quick) {
+    for (const config of [FMNIST_CONFIG, CIFAR_CONFIG]) {
+      if (!wants(`step tfjs-cpu ${config.name}`)) continue;
+      const engine = await useTfjs('tfjs-cpu');
+      if (!report.peers.includes(engine)) report.peers.push(engine);
+      log(`step: ${config.name}, tfjs-cpu, the step's convolutions only ...`);
+      const result = tfjsStepConvolutions('tfjs-cpu', config, 2);
+      report.peerSteps.push(result);
+      log(
+        `  ${result.msPerPair.toFixed(0)} ms per image pair, at most ${result.imagesPerSecond.toFixed(2)} images/s`,
+      );
     }
   }
 

@@ -24,7 +24,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { HeavyKernel } from '../../src/tensor/backends/auto.js';
-import type { BenchLayer } from '../shapes.js';
+import { vgg11ConvLayers, type BenchLayer, type ModelConfig } from '../shapes.js';
 
 export const TFJS_PEERS = ['tfjs-cpu', 'tfjs-wasm'] as const;
 export type TfjsPeer = (typeof TFJS_PEERS)[number];
@@ -115,4 +115,54 @@ export function tfjsCall(kernel: HeavyKernel, layer: BenchLayer): PeerCall {
     },
     dispose: () => inputs.forEach((t) => t.dispose()),
   };
+}
+
+/** tfjs's time for the convolutions of one LPL training step (see tfjsStepConvolutions). */
+export interface PeerStepResult {
+  peer: TfjsPeer;
+  config: string;
+  /** Images (views) per convolution call actually timed. */
+  timedImages: number;
+  /** Milliseconds per image pair (two views) for the 8 conv forwards and weight gradients. */
+  msPerPair: number;
+  /** Image pairs per second if the step did nothing but these convolutions: an upper bound. */
+  imagesPerSecond: number;
+}
+
+/**
+ * The convolutions one layer-local LPL training step runs, on the active tfjs
+ * backend: for each of VGG-11's 8 conv layers, the forward pass (Conv2D) and
+ * the weight gradient (Conv2DBackpropFilter) over both views. A block's input
+ * is detached, so there is no input gradient, as in our step. Each call is
+ * timed at `images` views and the sum scaled per image pair: both kernels
+ * are linear in the batch. A call of over a second is timed once (tfjs-cpu's
+ * weight gradient takes seconds even for 2 images, and JIT warm-up is
+ * negligible at that length); a shorter one is warmed up and timed `reps`
+ * times (the median). Everything else the step does
+ * (ReLU, pooling, the losses, Adam) is left out, so this is a lower bound of
+ * tfjs's step time, and the images/s an upper bound.
+ */
+export function tfjsStepConvolutions(
+  peer: TfjsPeer,
+  config: ModelConfig,
+  images: number,
+  reps = 3,
+): PeerStepResult {
+  let ms = 0;
+  for (const layer of vgg11ConvLayers(config, images)) {
+    for (const kernel of ['conv2d', 'conv2dBackwardWeight'] as const) {
+      const call = tfjsCall(kernel, layer);
+      const timed = (): number => {
+        const start = performance.now();
+        call.run();
+        return performance.now() - start;
+      };
+      const first = timed();
+      const times = first > 1000 ? [first] : Array.from({ length: reps }, timed);
+      call.dispose();
+      ms += times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+    }
+  }
+  const msPerPair = (2 * ms) / images;
+  return { peer, config: config.name, timedImages: images, msPerPair, imagesPerSecond: 1000 / msPerPair };
 }

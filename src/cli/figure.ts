@@ -55,7 +55,7 @@ interface Report {
 
 /** A markdown table: one row per named series of per-layer values, `format` turning a value into a cell. */
 function printLayerTable(
-  rows: { name: string; values: (number | null | undefined)[] }[],
+  rows: { name: string; values: readonly (number | null | undefined)[] }[],
   format: (v: number) => string,
 ): void {
   const layers = Math.max(...rows.map((r) => r.values.length));
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   if (f._.length === 0)
     throw new CliError('give one or more report files, e.g. npm run figure -- reports/*.json');
   const series: FigureSeries[] = [];
-  const ratios: { name: string; values: (number | null | undefined)[] }[] = [];
+  const ratios: { name: string; values: readonly (number | null | undefined)[] }[] = [];
   const references: { name: string; value: number }[] = [];
   for (const file of f._) {
     let report: Report;
