@@ -14,7 +14,7 @@ import { augmentTwoViews } from '../src/data/two-view.js';
 import { DEFAULT_TRAIN_CONFIG } from '../src/lpl/config.js';
 import { LplRun } from '../src/lpl/train.js';
 import { withBackend, type Backend } from '../src/tensor/backend.js';
-import { HEAVY_KERNELS, TimingBackend, type KernelTime } from '../src/tensor/backends/timing.js';
+import { MATMUL_CONV_KERNELS, TimingBackend, type KernelTime } from '../src/tensor/backends/timing.js';
 import { Rng } from '../src/tensor/random.js';
 import type { ModelConfig } from './shapes.js';
 
@@ -26,7 +26,7 @@ export interface StepResult {
   steps: number;
   msPerStep: number;
   imagesPerSecond: number;
-  /** Share of the step spent inside matmul, conv2d and its two gradients. */
+  /** Share of the step spent inside matmul and the convolutions (MATMUL_CONV_KERNELS in src/tensor/backends/timing.ts). */
   kernelFraction: number;
   /** Share of the step spent inside any backend kernel (elementwise, pooling, ... included). */
   backendFraction: number;
@@ -111,7 +111,7 @@ export function benchStep(opts: StepBenchOptions): StepResult {
       steps: opts.steps,
       msPerStep,
       imagesPerSecond: (batch * 1000) / msPerStep,
-      kernelFraction: timed.totalMs(HEAVY_KERNELS) / totalMs,
+      kernelFraction: timed.totalMs(MATMUL_CONV_KERNELS) / totalMs,
       backendFraction: timed.totalMs() / totalMs,
       kernels: timed.report(),
       freshMBPerStep: median(freshMB),

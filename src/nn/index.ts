@@ -1,7 +1,7 @@
 /** Neural-network building blocks: modules, layers, VGG, init, optimizers, schedule, checkpoints. */
 export { Module, StateDictError } from './module.js';
 export type { StateDict } from './module.js';
-export { Linear, Conv2d, ReLU, MaxPool2d, GlobalAvgPool, Flatten, Sequential } from './layers.js';
+export { Linear, Conv2d, Conv2dReLU, ReLU, MaxPool2d, GlobalAvgPool, Flatten, Sequential } from './layers.js';
 export type { LayerOptions, Conv2dLayerOptions } from './layers.js';
 export { fanIn, kaimingUniformBound, defaultWeight, defaultBias } from './init.js';
 export { VggEncoder, vggEncoder, vgg11Encoder, VGG_CONFIGS, scaledChannels } from './vgg.js';

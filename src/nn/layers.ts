@@ -6,6 +6,7 @@
 import {
   add,
   conv2d,
+  conv2dRelu,
   flatten,
   globalAvgPool,
   matmul,
@@ -87,6 +88,17 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
+  }
+}
+
+/**
+ * y = max(conv2d(x, W) + b, 0): a Conv2d followed by a ReLU, computed as one op
+ * (conv2dRelu), with the same parameters, values and gradients as
+ * Sequential(Conv2d, ReLU) and fewer passes over the output.
+ */
+export class Conv2dReLU extends Conv2d {
+  override forward(x: Tensor): Tensor {
+    return conv2dRelu(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
   }
 }
 

@@ -2,8 +2,9 @@
  * The VGG conv stack (Simonyan & Zisserman 2015) as LPL trains it
  * (Halvagal & Zenke 2023, Methods; LPL-SPEC.md "Layer-local training"):
  * blocks of Conv3x3(pad 1, bias) -> ReLU [-> MaxPool 2x2], no BatchNorm,
- * PyTorch-default init. Each block is a Sequential (conv, relu[, pool]) so
- * the layer-local encoder (src/lpl/encoder.ts) can run them one at a time.
+ * PyTorch-default init. Each block is a Sequential (conv+relu[, pool]), the
+ * conv and its ReLU one Conv2dReLU layer, so the layer-local encoder
+ * (src/lpl/encoder.ts) can run the blocks one at a time.
  *
  * Depths are data: a config lists output channels, with 'M' for a 2x2 max
  * pool after the previous conv (torchvision's notation).
@@ -11,14 +12,14 @@
  * Small inputs: five 2x2 pools need at least 32x32 pixels. 28x28 inputs
  * (Fashion-MNIST) go 28 -> 14 -> 7 -> 3 -> 1, and a fifth pool would leave
  * 0x0. When `inputSize` is given, a pool whose input is already 1x1 is left
- * out (listed in `skippedPools`); the block is then conv, relu. Without
+ * out (listed in `skippedPools`); the block is then conv+relu alone. Without
  * `inputSize` every pool is kept and too small an input fails in maxPool2d.
  * Odd sizes are floored, as in PyTorch (7 -> 3).
  */
 import type { DType } from '../tensor/backend.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Conv2d, MaxPool2d, ReLU, Sequential } from './layers.js';
+import { Conv2dReLU, MaxPool2d, Sequential } from './layers.js';
 import { Module } from './module.js';
 
 /** A conv with this many output channels, or 'M': a 2x2 max pool. */
@@ -75,7 +76,7 @@ export function scaledChannels(config: readonly VggLayerSpec[], width = 1): numb
 }
 
 export class VggEncoder extends Module {
-  /** The blocks, in order; block k is Sequential(conv, relu[, pool]). */
+  /** The blocks, in order; block k is Sequential(Conv2dReLU[, pool]). */
   readonly blocks: readonly Sequential[];
   /** Output channels of each block (M of its z). */
   readonly channels: readonly number[];
@@ -96,9 +97,9 @@ export class VggEncoder extends Module {
     for (let i = 0; i < config.length; i++) {
       if (config[i] === 'M') continue; // pools are attached to the conv before them
       const out = channels[conv]!;
+      // conv -> ReLU as one layer (Conv2dReLU: the same values and gradients, fewer passes over memory)
       const layers: Module[] = [
-        new Conv2d(inChannels, out, 3, { padding: 1, rng: opts.rng, dtype: opts.dtype, bias: opts.bias }),
-        new ReLU(),
+        new Conv2dReLU(inChannels, out, 3, { padding: 1, rng: opts.rng, dtype: opts.dtype, bias: opts.bias }),
       ];
       let pool = config[i + 1] === 'M';
       if (pool && size !== undefined) {

@@ -59,12 +59,24 @@ export interface Backend {
   /** [..., M, K] @ [..., K, N] -> [..., M, N]; batch axes broadcast. */
   matmul(a: View, b: View): View;
 
-  /** x [N,C,H,W] ⋆ w [O,C,KH,KW] (+ bias [O]) -> [N,O,OH,OW] (cross-correlation, as in PyTorch). */
-  conv2d(x: View, w: View, bias: View | null, p: Conv2dParams): View;
+  /**
+   * x [N,C,H,W] ⋆ w [O,C,KH,KW] (+ bias [O]) -> [N,O,OH,OW] (cross-correlation, as in PyTorch).
+   * With `relu`, max(0, ·) of that, applied as the output is written: the same values as
+   * unary('relu', conv2d(...)) without a second pass over the output.
+   */
+  conv2d(x: View, w: View, bias: View | null, p: Conv2dParams, relu?: boolean): View;
   /** ∂L/∂x of conv2d given ∂L/∂y [N,O,OH,OW] -> [N,C,H,W]. */
   conv2dBackwardInput(gy: View, w: View, xShape: Shape, p: Conv2dParams): View;
   /** ∂L/∂w of conv2d given ∂L/∂y -> [O,C,KH,KW]. */
   conv2dBackwardWeight(x: View, gy: View, wShape: Shape, p: Conv2dParams): View;
+  /**
+   * ∂L/∂w and ∂L/∂b of y = relu(conv2d(x, w) + b), given ∂L/∂y and y itself, as one flat
+   * array [O·C·KH·KW + O]: ∂L/∂w in row-major order, then ∂L/∂b. Both come from the masked
+   * gradient gm = ∂L/∂y · [y > 0]:  ∂L/∂w = conv2dBackwardWeight(x, gm),  ∂L/∂b = Σ_{n,oh,ow} gm,
+   * the same values as those three kernels (reluBackward, conv2dBackwardWeight, reduce);
+   * a backend may form gm as it reads ∂L/∂y, without writing it out.
+   */
+  conv2dReluBackwardParams(x: View, gy: View, y: View, wShape: Shape, p: Conv2dParams): View;
 
   /** Max over windows of x [N,C,H,W]; argmax holds flat indices into row-major x. */
   maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: Int32Array };

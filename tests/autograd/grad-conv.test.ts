@@ -77,3 +77,59 @@ describe('op conv2dWeightGrad: gradient', () => {
       15,
     ));
 });
+
+describe('op conv2dRelu: gradient', () => {
+  it('has the values and gradients of relu(conv2d(x, w, b)), exactly', () =>
+    property(
+      convCase,
+      (c) => {
+        const opts = { stride: c.stride, padding: c.padding };
+        const run = (fused: boolean) => {
+          const x = leaf([c.N, c.C, c.H, c.W], { layout: c.layouts[0], seed: c.seed });
+          const w = leaf([c.O, c.C, c.KH, c.KW], { layout: c.layouts[1], seed: c.seed + 1 });
+          const b = leaf([c.O], { layout: c.layouts[2], seed: c.seed + 2 });
+          const g = leaf([c.N, c.O, c.OH, c.OW], { seed: c.seed + 3, requiresGrad: false });
+          const y = fused ? T.conv2dRelu(x, w, b, opts) : T.relu(T.conv2d(x, w, b, opts));
+          T.sum(T.mul(y, g)).backward();
+          return [y, x.grad!, w.grad!, b.grad!].map((t) => Array.from(t.toArray()));
+        };
+        const [fused, plain] = [run(true), run(false)];
+        expect(fused).toEqual(plain);
+      },
+      25,
+    ));
+
+  it('matches finite differences for x, w and b', () =>
+    property(
+      convCase,
+      (c) => {
+        const x = leaf([c.N, c.C, c.H, c.W], { layout: c.layouts[0], seed: c.seed });
+        const w = leaf([c.O, c.C, c.KH, c.KW], { layout: c.layouts[1], seed: c.seed + 1 });
+        const b = leaf([c.O], { layout: c.layouts[2], seed: c.seed + 2 });
+        const opts = { stride: c.stride, padding: c.padding };
+        expectGradcheck((p, q, r) => T.conv2dRelu(p!, q!, r!, opts), [x, w, b]);
+      },
+      15,
+    ));
+});
+
+describe('op conv2dReluParamGrad: gradient', () => {
+  it('equals [conv2dWeightGrad(x, g·m) flattened, Σ g·m] and matches finite differences in x and g', () =>
+    property(
+      convCase,
+      (c) => {
+        const op = internalOp<Conv2dParams & { wShape: readonly number[] }>('conv2dReluParamGrad');
+        const weightGrad = internalOp<Conv2dParams & { wShape: readonly number[] }>('conv2dWeightGrad');
+        const x = leaf([c.N, c.C, c.H, c.W], { layout: c.layouts[0], seed: c.seed });
+        const g = leaf([c.N, c.O, c.OH, c.OW], { layout: c.layouts[1], seed: c.seed + 1 });
+        // y only supplies the mask [y > 0]; no gradient flows to it
+        const y = leaf([c.N, c.O, c.OH, c.OW], { seed: c.seed + 2, awayFromZero: 0.1, requiresGrad: false });
+        const attrs = { ...paramsOf(c), wShape: [c.O, c.C, c.KH, c.KW] };
+        const masked = T.reluGrad(g, y);
+        const expected = [...weightGrad([x, masked], attrs).toArray(), ...T.sum(masked, [0, 2, 3]).toArray()];
+        expect(Array.from(op([x, g, y], attrs).toArray())).toEqual(expected);
+        expectGradcheck((p, q) => op([p!, q!, y], attrs), [x, g]);
+      },
+      15,
+    ));
+});

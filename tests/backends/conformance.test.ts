@@ -129,6 +129,21 @@ function checkConv(b: Backend, { x, w, bias, p }: ConvCase, rng: Rng): void {
     reference.conv2dBackwardWeight(abs(x), abs(gy), w.shape, p),
     N * OH * OW,
   );
+  // The ReLU variants: relu is 1-Lipschitz, so the forward keeps the bound of the plain conv;
+  // the parameter gradients are sums of N·OH·OW masked products, the mask taken from the same y.
+  expectWithin(
+    b.conv2d(x, w, bias, p, true),
+    reference.conv2d(x, w, bias, p, true),
+    reference.conv2d(abs(x), abs(w), absBias, p),
+    C * KH * KW + 1,
+  );
+  const yRelu = anyLayout(reference.conv2d(x, w, bias, p, true), rng);
+  expectWithin(
+    b.conv2dReluBackwardParams(x, gy, yRelu, w.shape, p),
+    reference.conv2dReluBackwardParams(x, gy, yRelu, w.shape, p),
+    reference.conv2dReluBackwardParams(abs(x), abs(gy), yRelu, w.shape, p),
+    N * OH * OW,
+  );
 }
 
 /** A random conv problem; `big` ones are large enough to be split over threads. */

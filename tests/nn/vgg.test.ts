@@ -1,6 +1,7 @@
 /** The VGG conv stack: channels, pools, parameter count, small inputs. */
 import { describe, expect, it } from 'vitest';
 import {
+  Conv2dReLU,
   MaxPool2d,
   randNormal,
   Rng,
@@ -16,7 +17,8 @@ describe('VGG-11 encoder', () => {
     expect(net.channels).toEqual([8, 16, 32, 32, 64, 64, 64, 64]);
     expect(net.pools).toEqual([true, true, false, true, false, true, false, true]);
     net.blocks.forEach((block, k) => {
-      expect(block.layers.length).toBe(net.pools[k] ? 3 : 2);
+      expect(block.layers[0] instanceof Conv2dReLU).toBe(true); // conv3x3 and its ReLU in one layer
+      expect(block.layers.length).toBe(net.pools[k] ? 2 : 1);
       expect(block.layers.at(-1) instanceof MaxPool2d).toBe(net.pools[k]);
     });
     expect(

@@ -10,7 +10,9 @@ import { defineOp, type OpFn } from '../engine.js';
 import type { Conv2dParams } from '../../tensor/backend.js';
 import { formatShape, ShapeError, windowOutputSize } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { add, reluGrad } from './elementwise.js';
 import { sum } from './reduce.js';
+import { reshape, slice } from './shape-ops.js';
 
 export interface Conv2dOptions {
   stride?: number | readonly [number, number];
@@ -84,6 +86,60 @@ const conv2dWeightGradOp = defineOp<Conv2dParams & { wShape: readonly number[] }
   ],
 });
 
+/**
+ * y = relu(conv2d(x, w) + b) as one op: the ReLU is applied as the convolution
+ * writes its output, and the backward masks ∂L/∂y once, inside the kernel
+ * that computes ∂L/∂w and ∂L/∂b (Backend.conv2dReluBackwardParams). The
+ * values and gradients are those of relu(conv2d(x, w, b)); only the passes
+ * over the largest tensors of a VGG block are fewer.
+ * With the mask m = [y > 0] (the same as [conv2d(x, w) + b > 0]):
+ *   ∂L/∂x = conv2dInputGrad(g·m, w),  ∂L/∂w = conv2dWeightGrad(x, g·m),  ∂L/∂b = Σ_{n,oh,ow} g·m.
+ */
+const conv2dReluOp: OpFn<Conv2dParams> = defineOp<Conv2dParams>('conv2dRelu', {
+  check: ([x, w], p) => checkConv(x!.shape, w!.shape, p),
+  forward: (k, [x, w, b], p) => k.conv2d(x!, w!, b ?? null, p, true),
+  backward: (g, [x, w, b], p, _saved, y) => {
+    const weights = w!.size;
+    const params = w!.requiresGrad || b?.requiresGrad ? conv2dReluParamGrad(x!, g, y, w!.shape, p) : null;
+    return [
+      x!.requiresGrad ? conv2dInputGrad(reluGrad(g, y), w!, x!.shape, p) : null,
+      params ? reshape(slice(params, [[0, weights]]), w!.shape) : null,
+      ...(b ? [params ? slice(params, [[weights, weights + b.size]]) : null] : []),
+    ];
+  },
+});
+
+/**
+ * [∂L/∂w flattened, ∂L/∂b] of relu(conv2d(x, w) + b) from x, g = ∂L/∂y and y, in one kernel
+ * (Backend.conv2dReluBackwardParams). With m = [y > 0] and the output split as
+ * [G_w, G_b], its own gradients are: ∂/∂g = (conv2d(x, G_w) + G_b)·m, ∂/∂x =
+ * conv2dInputGrad(g·m, G_w), and none to y (m is flat almost everywhere).
+ */
+const conv2dReluParamGradOp = defineOp<Conv2dParams & { wShape: readonly number[] }>('conv2dReluParamGrad', {
+  forward: (k, [x, g, y], { wShape, ...p }) => k.conv2dReluBackwardParams(x!, g!, y!, wShape, p),
+  backward: (G, [x, g, y], { wShape, stride, padding }) => {
+    const weights = wShape.reduce((a, d) => a * d, 1);
+    const Gw = reshape(slice(G, [[0, weights]]), wShape);
+    const Gb = slice(G, [[weights, weights + wShape[0]!]]);
+    const p = { stride, padding };
+    return [
+      conv2dInputGrad(reluGrad(g!, y!), Gw, x!.shape, p),
+      reluGrad(add(conv2dOp([x!, Gw], p), reshape(Gb, [wShape[0]!, 1, 1])), y!),
+      null,
+    ];
+  },
+});
+
+function conv2dReluParamGrad(
+  x: Tensor,
+  g: Tensor,
+  y: Tensor,
+  wShape: readonly number[],
+  p: Conv2dParams,
+): Tensor {
+  return conv2dReluParamGradOp([x, g, y], { stride: p.stride, padding: p.padding, wShape });
+}
+
 function conv2dInputGrad(g: Tensor, w: Tensor, xShape: readonly number[], p: Conv2dParams): Tensor {
   return conv2dInputGradOp([g, w], { stride: p.stride, padding: p.padding, xShape });
 }
@@ -102,6 +158,18 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv
     throw new ShapeError(`conv2d: bias must be [${w.shape[0]}], got ${formatShape(b.shape)}`);
   }
   return conv2dOp(b ? [x, w, b] : [x, w], p);
+}
+
+/**
+ * y = relu(conv2d(x, w) + b) in one op (see conv2dReluOp): the same values and
+ * gradients as relu(conv2d(x, w, b, opts)), with fewer passes over the output.
+ */
+export function conv2dRelu(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  const p: Conv2dParams = { stride: pair(opts.stride ?? 1), padding: pair(opts.padding ?? 0) };
+  if (b && (b.rank !== 1 || b.shape[0] !== w.shape[0])) {
+    throw new ShapeError(`conv2dRelu: bias must be [${w.shape[0]}], got ${formatShape(b.shape)}`);
+  }
+  return conv2dReluOp(b ? [x, w, b] : [x, w], p);
 }
 
 /** Output spatial size of conv2d, for callers that build layers. */

@@ -119,6 +119,8 @@ const reluGradOp: OpFn<undefined> = defineOp('reluGrad', {
   forward: (k, [g, x]) => k.reluBackward(g!, x!),
   backward: (G, [, x]) => [reluGradOp([G, x!], undefined), null],
 });
+/** g·[x > 0]: relu's backward (x may be relu's input or its output: both are > 0 at the same places). */
+export const reluGrad = (g: Tensor, x: Tensor): Tensor => reluGradOp([g, x], undefined);
 
 /** y = x².  ∂L/∂x = 2·g·x. */
 const squareOp = defineOp('square', {

@@ -228,14 +228,18 @@ export class CompositeBackend implements Backend {
   matmul(a: View, b: View): View {
     return this.kernels.matmul.matmul(a, b);
   }
-  conv2d(x: View, w: View, bias: View | null, p: Conv2dParams): View {
-    return this.kernels.conv2d.conv2d(x, w, bias, p);
+  conv2d(x: View, w: View, bias: View | null, p: Conv2dParams, relu = false): View {
+    return this.kernels.conv2d.conv2d(x, w, bias, p, relu);
   }
   conv2dBackwardInput(gy: View, w: View, xShape: Shape, p: Conv2dParams): View {
     return this.kernels.conv2dBackwardInput.conv2dBackwardInput(gy, w, xShape, p);
   }
   conv2dBackwardWeight(x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
     return this.kernels.conv2dBackwardWeight.conv2dBackwardWeight(x, gy, wShape, p);
+  }
+  /** The weight gradient's backend: its own fused kernel, or (gpujs) the unfused kernels around its weight gradient. */
+  conv2dReluBackwardParams(x: View, gy: View, y: View, wShape: Shape, p: Conv2dParams): View {
+    return this.kernels.conv2dBackwardWeight.conv2dReluBackwardParams(x, gy, y, wShape, p);
   }
 
   unary(op: UnaryOp, x: View, param?: number): View {

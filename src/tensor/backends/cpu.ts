@@ -3,7 +3,8 @@
  * kernels replaced by fast ones.
  *
  * - matmul and conv2d (forward and both gradients) are one packed,
- *   cache-blocked GEMM each (cpu/gemm.ts, cpu/conv.ts). Operands are packed
+ *   cache-blocked GEMM each (a ReLU after the convolution is applied as its
+ *   output is written, and masks ∂L/∂y as the weight gradient packs it) (cpu/gemm.ts, cpu/conv.ts). Operands are packed
  *   straight from strided views, and for conv from the NCHW tensors read as
  *   im2col columns (cpu/sources.ts, cpu/gather.ts), into a working heap that
  *   is reused from call to call (cpu/heap.ts). For float32 the packer and the
@@ -22,7 +23,7 @@
 import type { BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp, View } from '../backend.js';
 import { sizeOf, type Shape } from '../shape.js';
 import { dtypeOf, isContiguous, zerosView } from '../view.js';
-import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from './cpu/conv.js';
+import { conv2dForward, conv2dInputGrad, conv2dReluParamGrads, conv2dWeightGrad } from './cpu/conv.js';
 import * as elementwise from './cpu/elementwise.js';
 import { avgPool2x2, avgPool2x2Backward, isPool2x2, maxPool2x2, maxPoolBackward } from './cpu/pooling.js';
 import { matmul } from './cpu/matmul.js';
@@ -49,8 +50,8 @@ export class CpuBackend extends ReferenceBackend {
     return matmul(this.runtime, a, b);
   }
 
-  override conv2d(x: View, w: View, bias: View | null, p: Conv2dParams): View {
-    return conv2dForward(this.runtime, x, w, bias, p);
+  override conv2d(x: View, w: View, bias: View | null, p: Conv2dParams, relu = false): View {
+    return conv2dForward(this.runtime, x, w, bias, p, relu);
   }
 
   override conv2dBackwardInput(gy: View, w: View, xShape: Shape, p: Conv2dParams): View {
@@ -59,6 +60,10 @@ export class CpuBackend extends ReferenceBackend {
 
   override conv2dBackwardWeight(x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
     return conv2dWeightGrad(this.runtime, x, gy, wShape, p);
+  }
+
+  override conv2dReluBackwardParams(x: View, gy: View, y: View, wShape: Shape, p: Conv2dParams): View {
+    return conv2dReluParamGrads(this.runtime, x, gy, y, wShape, p);
   }
 
   override unary(op: UnaryOp, x: View, param = 0): View {

@@ -26,6 +26,7 @@ import {
 } from './gpujs/kernels.js';
 import { bestMode, loadGpujs, probeMode, type GpujsMode, type ModeProbe } from './gpujs/modes.js';
 import { CpuBackend } from './cpu.js';
+import { conv2dReluBackwardParamsByParts } from './reference.js';
 
 export {
   GPUJS_MODES,
@@ -104,17 +105,18 @@ export class GpujsBackend extends CpuBackend {
     return out;
   }
 
-  override conv2d(x: View, w: View, bias: View | null, p: Conv2dParams): View {
+  /** With `relu`, the gpu.js convolution followed by the cpu backend's relu. */
+  override conv2d(x: View, w: View, bias: View | null, p: Conv2dParams, relu = false): View {
     if (!(x.data instanceof Float32Array) || !(w.data instanceof Float32Array)) {
-      return super.conv2d(x, w, bias, p);
+      return super.conv2d(x, w, bias, p, relu);
     }
     const c = convConstants(x.shape, w.shape, p);
     const { N, O, OH, OW } = c;
-    if (N * O * OH * OW === 0 || c.C * c.KH * c.KW === 0) return super.conv2d(x, w, bias, p);
+    if (N * O * OH * OW === 0 || c.C * c.KH * c.KW === 0) return super.conv2d(x, w, bias, p, relu);
     const biasData = bias ? float32(this.contiguous(bias).data) : new Float32Array(O);
     const kernel = this.kernel('conv2d', conv2dKernel, N * O * OH * OW, c);
-    const y = kernel(this.flat(x), this.flat(w), biasData) as Float32Array;
-    return ndarray(y, [N, O, OH, OW]) as View;
+    const y = ndarray(kernel(this.flat(x), this.flat(w), biasData) as Float32Array, [N, O, OH, OW]) as View;
+    return relu ? this.unary('relu', y) : y;
   }
 
   override conv2dBackwardInput(gy: View, w: View, xShape: Shape, p: Conv2dParams): View {
@@ -137,6 +139,11 @@ export class GpujsBackend extends CpuBackend {
     const kernel = this.kernel('conv2dBackwardWeight', conv2dBackwardWeightKernel, sizeOf(wShape), c);
     const gw = kernel(this.flat(x), this.flat(gy)) as Float32Array;
     return ndarray(gw, [...wShape]) as View;
+  }
+
+  /** The unfused kernels, so that the weight gradient is the gpu.js one. */
+  override conv2dReluBackwardParams(x: View, gy: View, y: View, wShape: Shape, p: Conv2dParams): View {
+    return conv2dReluBackwardParamsByParts(this, x, gy, y, wShape, p);
   }
 
   /** The row-major Float32Array of a view's elements (the view's own data when already so). */

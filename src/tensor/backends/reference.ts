@@ -54,6 +54,29 @@ export const binaryFunctions: Record<BinaryOp, (a: number, b: number) => number>
   eq: (a, b) => (a === b ? 1 : 0),
 };
 
+/**
+ * Backend.conv2dReluBackwardParams as the three kernels it stands for, run on `k`:
+ * gm = reluBackward(∂L/∂y, y), ∂L/∂w = conv2dBackwardWeight(x, gm), ∂L/∂b = Σ_{n,oh,ow} gm.
+ */
+export function conv2dReluBackwardParamsByParts(
+  k: Backend,
+  x: View,
+  gy: View,
+  y: View,
+  wShape: Shape,
+  p: Conv2dParams,
+): View {
+  const gm = k.reluBackward(gy, y);
+  const dw = k.conv2dBackwardWeight(x, gm, wShape, p);
+  const db = k.reduce('sum', gm, [0, 2, 3]);
+  // [∂L/∂w row-major, then ∂L/∂b]; a row-major view holds exactly its elements from offset 0
+  const weights = sizeOf(wShape);
+  const out = zerosView(dtypeOf(dw.data), [weights + wShape[0]!]);
+  out.data.set(k.contiguous(dw).data);
+  out.data.set(k.contiguous(db).data, weights);
+  return out;
+}
+
 export class ReferenceBackend implements Backend {
   readonly name: string = 'reference';
 
@@ -147,7 +170,7 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  conv2d(x: View, w: View, bias: View | null, p: Conv2dParams): View {
+  conv2d(x: View, w: View, bias: View | null, p: Conv2dParams, relu = false): View {
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [O, , KH, KW] = w.shape as [number, number, number, number];
     const [sh, sw] = p.stride;
@@ -178,7 +201,11 @@ export class ReferenceBackend implements Backend {
               }
             out.data[((n * O + o) * OH + oh) * OW + ow] = s;
           }
-    return out;
+    return relu ? this.unary('relu', out) : out;
+  }
+
+  conv2dReluBackwardParams(x: View, gy: View, y: View, wShape: Shape, p: Conv2dParams): View {
+    return conv2dReluBackwardParamsByParts(this, x, gy, y, wShape, p);
   }
 
   conv2dBackwardInput(gy: View, w: View, xShape: Shape, p: Conv2dParams): View {

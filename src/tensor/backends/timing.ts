@@ -30,6 +30,13 @@ export interface KernelTime {
 /** The kernels that do the heavy arithmetic: matmul and the three convolutions. */
 export const HEAVY_KERNELS = ['matmul', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight'] as const;
 
+/**
+ * The kernels counted as "inside matmul/conv" when a training step is timed: the heavy
+ * kernels (conv2d with or without its ReLU) and the weight gradient fused with the ReLU's
+ * mask and the bias gradient, whose arithmetic is the GEMM's plus one pass over ∂L/∂y.
+ */
+export const MATMUL_CONV_KERNELS = [...HEAVY_KERNELS, 'conv2dReluBackwardParams'] as const;
+
 export class TimingBackend implements Backend {
   readonly name: string;
   readonly inner: Backend;
@@ -84,14 +91,19 @@ export class TimingBackend implements Backend {
   matmul(a: View, b: View): View {
     return this.time('matmul', () => this.inner.matmul(a, b));
   }
-  conv2d(x: View, w: View, bias: View | null, p: Conv2dParams): View {
-    return this.time('conv2d', () => this.inner.conv2d(x, w, bias, p));
+  conv2d(x: View, w: View, bias: View | null, p: Conv2dParams, relu?: boolean): View {
+    return this.time('conv2d', () => this.inner.conv2d(x, w, bias, p, relu));
   }
   conv2dBackwardInput(gy: View, w: View, xShape: Shape, p: Conv2dParams): View {
     return this.time('conv2dBackwardInput', () => this.inner.conv2dBackwardInput(gy, w, xShape, p));
   }
   conv2dBackwardWeight(x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
     return this.time('conv2dBackwardWeight', () => this.inner.conv2dBackwardWeight(x, gy, wShape, p));
+  }
+  conv2dReluBackwardParams(x: View, gy: View, y: View, wShape: Shape, p: Conv2dParams): View {
+    return this.time('conv2dReluBackwardParams', () =>
+      this.inner.conv2dReluBackwardParams(x, gy, y, wShape, p),
+    );
   }
   maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: Int32Array } {
     return this.time('maxPool2d', () => this.inner.maxPool2d(x, p));

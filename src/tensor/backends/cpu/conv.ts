@@ -11,7 +11,7 @@
  * NCHW order (one column group per image, see gemm.ts), otherwise into a
  * padded matrix that is reordered on the way out.
  */
-import type { Conv2dParams, DType, View } from '../../backend.js';
+import type { Conv2dParams, DType, FloatArray, View } from '../../backend.js';
 import { windowOutputSize, type Shape } from '../../shape.js';
 import { dtypeOf, zerosView } from '../../view.js';
 import { MR, NR, roundUp } from './blocking.js';
@@ -86,8 +86,15 @@ function gemmPerImage(
     }
 }
 
-/** y [N,O,OH,OW] = conv2d(x, w) + bias. */
-export function conv2dForward(rt: GemmRuntime, x: View, w: View, bias: View | null, p: Conv2dParams): View {
+/** y [N,O,OH,OW] = conv2d(x, w) + bias, and with `relu` max(0, ·) of that, in the same pass as the bias. */
+export function conv2dForward(
+  rt: GemmRuntime,
+  x: View,
+  w: View,
+  bias: View | null,
+  p: Conv2dParams,
+  relu = false,
+): View {
   const dtype = dtypeOf(x.data);
   const g = geometry(x.shape, w.shape, p);
   const pixels = g.oh * g.ow;
@@ -102,16 +109,42 @@ export function conv2dForward(rt: GemmRuntime, x: View, w: View, bias: View | nu
     const W: MatrixSource = { kind: 'strided', base: wAt, rows: g.o, cols: K, rowStride: K, colStride: 1 };
     gemmPerImage(rt, heap, dtype, g.o, g.n, pixels, K, W, { kind: 'im2col', base: xAt, g }, out);
   }
-  if (bias) {
-    // y[n, o, p] += bias[o]
-    const y = out.data;
-    for (let n = 0, d = 0; n < g.n; n++)
-      for (let o = 0; o < g.o; o++) {
-        const b = bias.data[bias.offset + o * bias.stride[0]!]!;
-        for (let q = 0; q < pixels; q++) y[d++]! += b;
-      }
-  }
+  if (bias || relu) addBiasRelu(out, bias, g.n, g.o, pixels, relu);
   return out;
+}
+
+/**
+ * y[n, o, p] += bias[o] (when given), then y = max(0, y) (with `relu`), in one pass.
+ * The ReLU is branch-free, as in elementwise.ts: for float32 the bits of y are
+ * kept or cleared with the mask −(y > 0), so −0 and NaN become +0, as
+ * `y > 0 ? y : 0` gives; float64 uses that comparison.
+ */
+function addBiasRelu(
+  out: View,
+  bias: View | null,
+  images: number,
+  channels: number,
+  pixels: number,
+  relu: boolean,
+): void {
+  const y = out.data;
+  const yBits = y instanceof Float32Array && relu ? new Int32Array(y.buffer, y.byteOffset, y.length) : null;
+  for (let n = 0, d = 0; n < images; n++)
+    for (let o = 0; o < channels; o++) {
+      const b = bias ? bias.data[bias.offset + o * bias.stride[0]!]! : 0;
+      if (!relu) for (let q = 0; q < pixels; q++) y[d++]! += b;
+      else if (yBits) {
+        for (let q = 0; q < pixels; q++, d++) {
+          y[d] = y[d]! + b; // rounded to float32 before the comparison, as a separate relu would see it
+          yBits[d] = yBits[d]! & -+(y[d]! > 0);
+        }
+      } else {
+        for (let q = 0; q < pixels; q++, d++) {
+          const v = y[d]! + b;
+          y[d] = v > 0 ? v : 0;
+        }
+      }
+    }
 }
 
 /** ∂L/∂x [N,C,H,W] from ∂L/∂y [N,O,OH,OW] and w [O,C,KH,KW]. */
@@ -140,16 +173,76 @@ export function conv2dInputGrad(rt: GemmRuntime, gy: View, w: View, xShape: Shap
 
 /** ∂L/∂w [O,C,KH,KW] from x [N,C,H,W] and ∂L/∂y [N,O,OH,OW]. */
 export function conv2dWeightGrad(rt: GemmRuntime, x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
-  const dtype = dtypeOf(x.data);
+  const out = zerosView(dtypeOf(x.data), wShape);
   const g = geometry(x.shape, wShape, p);
-  const out = zerosView(dtype, wShape);
-  const K = g.n * g.oh * g.ow;
-  const N = g.c * g.kh * g.kw;
-  if (out.data.length === 0 || K === 0) return out;
-  const heap = rt.heap(dtype);
+  if (out.data.length === 0 || g.n * g.oh * g.ow === 0) return out;
+  const heap = rt.heap(dtypeOf(x.data));
   heap.reset();
   const xAt = copyContiguous(heap, x);
   const gyAt = copyContiguous(heap, gy);
+  weightGradGemm(rt, heap, g, xAt, gyAt, out.data);
+  return out;
+}
+
+/**
+ * Backend.conv2dReluBackwardParams: [∂L/∂w row-major, ∂L/∂b] of y = relu(conv2d(x, w) + b).
+ * Where the plain weight gradient copies ∂L/∂y into the heap, this copies the
+ * masked gradient gm = ∂L/∂y · [y > 0] (the product reluBackward computes) and
+ * adds up Σ_{n,p} gm per channel in the same pass, in float64 and in the
+ * order of the reference's reduce, so both results equal the unfused kernels'.
+ */
+export function conv2dReluParamGrads(
+  rt: GemmRuntime,
+  x: View,
+  gy: View,
+  y: View,
+  wShape: Shape,
+  p: Conv2dParams,
+): View {
+  const dtype = dtypeOf(x.data);
+  const g = geometry(x.shape, wShape, p);
+  const weights = g.o * g.c * g.kh * g.kw;
+  const out = zerosView(dtype, [weights + g.o]);
+  if (g.n * g.oh * g.ow === 0) return out;
+  const heap = rt.heap(dtype);
+  heap.reset();
+  const xAt = copyContiguous(heap, x);
+  const pixels = g.oh * g.ow;
+  const gmAt = heap.alloc(g.n * g.o * pixels);
+  const gm = heap.data;
+  const sums = new Float64Array(g.o);
+  const [gn, go, gh, gw] = gy.stride as [number, number, number, number];
+  const [yn, yo, yh, yw] = y.stride as [number, number, number, number];
+  for (let n = 0, d = gmAt; n < g.n; n++)
+    for (let o = 0; o < g.o; o++) {
+      let sum = sums[o]!;
+      for (let i = 0; i < g.oh; i++) {
+        let gi = gy.offset + n * gn + o * go + i * gh;
+        let yi = y.offset + n * yn + o * yo + i * yh;
+        for (let j = 0; j < g.ow; j++, d++, gi += gw, yi += yw) {
+          gm[d] = gy.data[gi]! * +(y.data[yi]! > 0); // gm = ∂L/∂y · [y > 0]
+          sum += gm[d]!; // the stored (rounded) value, as the reference sums gm
+        }
+      }
+      sums[o] = sum;
+    }
+  if (weights > 0) weightGradGemm(rt, heap, g, xAt, gmAt, out.data);
+  out.data.set(sums, weights);
+  return out;
+}
+
+/** dW [O, C·KH·KW] = G[o, (n,p)] · im2colᵀ, with x and ∂L/∂y row-major in the heap, written into dst[0..O·C·KH·KW). */
+function weightGradGemm(
+  rt: GemmRuntime,
+  heap: Heap,
+  g: ConvGeometry,
+  xAt: number,
+  gyAt: number,
+  dst: FloatArray,
+): void {
+  const dtype: DType = heap.data instanceof Float64Array ? 'float64' : 'float32';
+  const K = g.n * g.oh * g.ow;
+  const N = g.c * g.kh * g.kw;
   // dW is row-major [O, N]: written in place when N % NR = 0 (padded rows land past its end).
   const ldc = roundUp(N, NR);
   const c = heap.alloc(roundUp(g.o, MR) * ldc);
@@ -175,8 +268,6 @@ export function conv2dWeightGrad(rt: GemmRuntime, x: View, gy: View, wShape: Sha
     dtype,
   );
   const src = heap.data;
-  const dst = out.data;
   if (ldc === N) dst.set(src.subarray(c, c + g.o * N));
   else for (let o = 0, d = 0; o < g.o; o++) for (let q = 0; q < N; q++) dst[d++] = src[c + o * ldc + q]!;
-  return out;
 }
