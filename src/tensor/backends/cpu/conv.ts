@@ -12,7 +12,7 @@
  * padded matrix that is reordered on the way out.
  */
 import type { Conv2dParams, DType, FloatArray, View } from '../../backend.js';
-import { windowOutputSize, type Shape } from '../../shape.js';
+import { formatShape, sameShape, ShapeError, windowOutputSize, type Shape } from '../../shape.js';
 import { dtypeOf, zerosView } from '../../view.js';
 import { MR, NR, roundUp } from './blocking.js';
 import { copyContiguous } from './copy.js';
@@ -199,6 +199,11 @@ export function conv2dReluParamGrads(
   wShape: Shape,
   p: Conv2dParams,
 ): View {
+  if (!sameShape(gy.shape, y.shape)) {
+    throw new ShapeError(
+      `conv2dReluBackwardParams: ∂L/∂y ${formatShape(gy.shape)} and y ${formatShape(y.shape)} differ`,
+    );
+  }
   const dtype = dtypeOf(x.data);
   const g = geometry(x.shape, wShape, p);
   const weights = g.o * g.c * g.kh * g.kw;
