@@ -39,6 +39,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   Conv2d,
+  Conv2dReLU,
   convBlockRule,
   decorrelationLoss,
   eq7Constants,
@@ -150,7 +151,7 @@ describe('the two-view objective (the default) equals the rule with α/2, β/2 p
   }
 });
 
-describe('conv block: conv3x3 -> ReLU -> MaxPool 2x2 -> global average pool', () => {
+describe('conv block: conv3x3 -> ReLU -> MaxPool 2x2 -> global average pool (Conv2d + relu, and the fused Conv2dReLU)', () => {
   function checkConv(
     B: number,
     C: number,
@@ -160,12 +161,14 @@ describe('conv block: conv3x3 -> ReLU -> MaxPool 2x2 -> global average pool', ()
     pool: boolean,
     seed: number,
     opts: LplOptions,
+    fused: boolean,
   ): void {
     const rng = new Rng(seed);
-    const conv = new Conv2d(C, M, 3, { padding: 1, rng, dtype: 'float64' });
+    // fused: the VGG blocks' Conv2dReLU (one op); otherwise Conv2d then relu
+    const conv = new (fused ? Conv2dReLU : Conv2d)(C, M, 3, { padding: 1, rng, dtype: 'float64' });
     const [x1, x2] = twoViews([B, C, H, W], rng);
     const z = (x: Tensor): Tensor => {
-      const r = relu(conv.forward(x));
+      const r = fused ? conv.forward(x) : relu(conv.forward(x));
       return globalAvgPool(pool ? maxPool2d(r, { kernel: 2 }) : r);
     };
     const terms = lplObjective(z(x1), z(x2), opts);
@@ -187,9 +190,11 @@ describe('conv block: conv3x3 -> ReLU -> MaxPool 2x2 -> global average pool', ()
         fc.integer(),
         lambdas,
         fc.constantFrom('symmetric' as const, 'paper' as const),
-        (B, C, M, H, W, pool, seed, l, predForm) => checkConv(B, C, M, H, W, pool, seed, { ...l, predForm }),
+        fc.boolean(),
+        (B, C, M, H, W, pool, seed, l, predForm, fused) =>
+          checkConv(B, C, M, H, W, pool, seed, { ...l, predForm }, fused),
       ),
-      { numRuns: 25 },
+      { numRuns: 40 },
     );
   });
 

@@ -214,26 +214,39 @@ export function conv2dReluParamGrads(
   const xAt = copyContiguous(heap, x);
   const pixels = g.oh * g.ow;
   const gmAt = heap.alloc(g.n * g.o * pixels);
-  const gm = heap.data;
   const sums = new Float64Array(g.o);
+  maskedGradIntoHeap(gy, y, heap.data, gmAt, sums);
+  if (weights > 0) weightGradGemm(rt, heap, g, xAt, gmAt, out.data);
+  out.data.set(sums, weights);
+  return out;
+}
+
+/**
+ * gm[n, o, p] = gy[n, o, p] · [y[n, o, p] > 0] written row-major at out[at..], and
+ * sums[o] += gm[n, o, p] in row-major order (float64). gy and y are [N, O, OH, OW]
+ * views (gy is often a broadcast from the average pool). gm is exact in float32
+ * (a float32 times 0 or 1), so summing the product equals summing what is stored.
+ */
+function maskedGradIntoHeap(gy: View, y: View, out: FloatArray, at: number, sums: Float64Array): void {
+  const [N, O, OH, OW] = gy.shape as [number, number, number, number];
   const [gn, go, gh, gw] = gy.stride as [number, number, number, number];
   const [yn, yo, yh, yw] = y.stride as [number, number, number, number];
-  for (let n = 0, d = gmAt; n < g.n; n++)
-    for (let o = 0; o < g.o; o++) {
+  const gd = gy.data;
+  const yd = y.data;
+  for (let n = 0, d = at; n < N; n++)
+    for (let o = 0; o < O; o++) {
       let sum = sums[o]!;
-      for (let i = 0; i < g.oh; i++) {
+      for (let i = 0; i < OH; i++) {
         let gi = gy.offset + n * gn + o * go + i * gh;
         let yi = y.offset + n * yn + o * yo + i * yh;
-        for (let j = 0; j < g.ow; j++, d++, gi += gw, yi += yw) {
-          gm[d] = gy.data[gi]! * +(y.data[yi]! > 0); // gm = ∂L/∂y · [y > 0]
-          sum += gm[d]!; // the stored (rounded) value, as the reference sums gm
+        for (let j = 0; j < OW; j++, d++, gi += gw, yi += yw) {
+          const v = gd[gi]! * +(yd[yi]! > 0);
+          out[d] = v;
+          sum += v;
         }
       }
       sums[o] = sum;
     }
-  if (weights > 0) weightGradGemm(rt, heap, g, xAt, gmAt, out.data);
-  out.data.set(sums, weights);
-  return out;
 }
 
 /** dW [O, C·KH·KW] = G[o, (n,p)] · im2colᵀ, with x and ∂L/∂y row-major in the heap, written into dst[0..O·C·KH·KW). */
