@@ -8,7 +8,7 @@
  */
 import { defineOp, type OpFn } from '../engine.js';
 import type { Conv2dParams } from '../../tensor/backend.js';
-import { formatShape, ShapeError, windowOutputSize } from '../../tensor/shape.js';
+import { formatShape, ShapeError, sizeOf, windowOutputSize } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { add, reluGrad } from './elementwise.js';
 import { sum } from './reduce.js';
@@ -118,7 +118,7 @@ const conv2dReluOp: OpFn<Conv2dParams> = defineOp<Conv2dParams>('conv2dRelu', {
 const conv2dReluParamGradOp = defineOp<Conv2dParams & { wShape: readonly number[] }>('conv2dReluParamGrad', {
   forward: (k, [x, g, y], { wShape, ...p }) => k.conv2dReluBackwardParams(x!, g!, y!, wShape, p),
   backward: (G, [x, g, y], { wShape, stride, padding }) => {
-    const weights = wShape.reduce((a, d) => a * d, 1);
+    const weights = sizeOf(wShape);
     const Gw = reshape(slice(G, [[0, weights]]), wShape);
     const Gb = slice(G, [[weights, weights + wShape[0]!]]);
     const p = { stride, padding };
@@ -148,16 +148,20 @@ function conv2dWeightGrad(x: Tensor, g: Tensor, wShape: readonly number[], p: Co
   return conv2dWeightGradOp([x, g], { stride: p.stride, padding: p.padding, wShape });
 }
 
+/** The kernel parameters of conv2d/conv2dRelu's options, after checking the bias against w. */
+function convParams(op: string, w: Tensor, b: Tensor | null, opts: Conv2dOptions): Conv2dParams {
+  if (b && (b.rank !== 1 || b.shape[0] !== w.shape[0])) {
+    throw new ShapeError(`${op}: bias must be [${w.shape[0]}], got ${formatShape(b.shape)}`);
+  }
+  return { stride: pair(opts.stride ?? 1), padding: pair(opts.padding ?? 0) };
+}
+
 /**
  * y = conv2d(x, w) + b.  x [N,C,H,W], w [O,C,KH,KW], b [O] or null -> [N,O,OH,OW]
  * with OH = ⌊(H + 2p − KH)/s⌋ + 1.  ∂L/∂b = Σ_{n,oh,ow} g.
  */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  const p: Conv2dParams = { stride: pair(opts.stride ?? 1), padding: pair(opts.padding ?? 0) };
-  if (b && (b.rank !== 1 || b.shape[0] !== w.shape[0])) {
-    throw new ShapeError(`conv2d: bias must be [${w.shape[0]}], got ${formatShape(b.shape)}`);
-  }
-  return conv2dOp(b ? [x, w, b] : [x, w], p);
+  return conv2dOp(b ? [x, w, b] : [x, w], convParams('conv2d', w, b, opts));
 }
 
 /**
@@ -165,11 +169,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv
  * gradients as relu(conv2d(x, w, b, opts)), with fewer passes over the output.
  */
 export function conv2dRelu(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  const p: Conv2dParams = { stride: pair(opts.stride ?? 1), padding: pair(opts.padding ?? 0) };
-  if (b && (b.rank !== 1 || b.shape[0] !== w.shape[0])) {
-    throw new ShapeError(`conv2dRelu: bias must be [${w.shape[0]}], got ${formatShape(b.shape)}`);
-  }
-  return conv2dReluOp(b ? [x, w, b] : [x, w], p);
+  return conv2dReluOp(b ? [x, w, b] : [x, w], convParams('conv2dRelu', w, b, opts));
 }
 
 /** Output spatial size of conv2d, for callers that build layers. */
