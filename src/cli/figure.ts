@@ -33,6 +33,11 @@ const FLAGS: FlagSpec[] = [
     help: "also print a markdown table of each layer's participation ratio (test features), one row per report",
   },
   {
+    name: 'dead',
+    type: 'boolean',
+    help: "also print a markdown table of each layer's silent units (%: zero variance over the test images), one row per report",
+  },
+  {
     name: 'baselines',
     type: 'boolean',
     help: "also draw each report's random-init line and pixels level, where present",
@@ -45,6 +50,7 @@ interface LayerResult {
   layer: number;
   accuracy: number;
   participationRatio?: number | null;
+  deadFraction?: number;
 }
 
 interface Report {
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
     throw new CliError('give one or more report files, e.g. npm run figure -- reports/*.json');
   const series: FigureSeries[] = [];
   const ratios: { name: string; values: readonly (number | null | undefined)[] }[] = [];
+  const silent: { name: string; values: readonly (number | null | undefined)[] }[] = [];
   const references: { name: string; value: number }[] = [];
   for (const file of f._) {
     let report: Report;
@@ -92,6 +99,7 @@ async function main(): Promise<void> {
     const name = report.meta?.name ?? basename(file, '.json');
     series.push({ name, accuracies: report.layers.map((l) => l.accuracy) });
     ratios.push({ name, values: report.layers.map((l) => l.participationRatio) });
+    silent.push({ name, values: report.layers.map((l) => l.deadFraction) });
     if (f.baselines && report.baselines) {
       series.push({
         name: `${name}: random init`,
@@ -100,6 +108,10 @@ async function main(): Promise<void> {
       ratios.push({
         name: `${name}: random init`,
         values: report.baselines.randomInit.map((l) => l.participationRatio),
+      });
+      silent.push({
+        name: `${name}: random init`,
+        values: report.baselines.randomInit.map((l) => l.deadFraction),
       });
       references.push({ name: `${name}: pixels`, value: report.baselines.pixels.accuracy });
     }
@@ -115,6 +127,10 @@ async function main(): Promise<void> {
   if (f.pr) {
     if (f.table) console.log('');
     printLayerTable(ratios, (v) => v.toFixed(1));
+  }
+  if (f.dead) {
+    if (f.table || f.pr) console.log('');
+    printLayerTable(silent, (v) => (100 * v).toFixed(0));
   }
   const svg = layerFigureSvg(series, { title: f.title as string, chance: 0.1, references });
   const out = f.out as string;

@@ -11,6 +11,7 @@ import { loadCheckpoint, type VggEncoder } from '../nn/index.js';
 import {
   balancedFirst,
   extractFeatures,
+  featureDeadFraction,
   featureParticipationRatio,
   pixelFeatures,
   trainLinearProbe,
@@ -119,6 +120,8 @@ interface LayerReport {
   accuracy: number;
   trainAccuracy: number;
   participationRatio: number | null;
+  /** Fraction of features with zero variance over the test images (silent units). */
+  deadFraction: number;
 }
 
 function probeLayers(
@@ -134,9 +137,11 @@ function probeLayers(
     const started = performance.now();
     const r = trainLinearProbe(f, trainLabels, test[k]!, testLabels, probeOpts);
     const pr = test[k]!.dim <= 1024 ? featureParticipationRatio(test[k]!) : null;
+    const dead = featureDeadFraction(test[k]!);
     console.log(
       `  ${name} layer ${k + 1}: test ${(100 * r.testAccuracy).toFixed(1)}%, train ${(100 * r.trainAccuracy).toFixed(1)}%` +
-        `${pr === null ? '' : `, PR ${pr.toFixed(1)}`} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+        `${pr === null ? '' : `, PR ${pr.toFixed(1)}`}, silent ${(100 * dead).toFixed(0)}%` +
+        ` (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
     return {
       layer: k + 1,
@@ -145,6 +150,7 @@ function probeLayers(
       accuracy: r.testAccuracy,
       trainAccuracy: r.trainAccuracy,
       participationRatio: pr,
+      deadFraction: dead,
     };
   });
 }

@@ -172,6 +172,28 @@ export function featureParticipationRatio(f: LayerFeatures): number {
   return participationRatio(fromArray(f.values, [f.n, f.dim]));
 }
 
+/**
+ * Fraction of a layer's features that are silent: variance below `threshold`
+ * over the given images (the same threshold as the training log's "dead"
+ * column). For pooled ReLU outputs these are units that never fire.
+ */
+export function featureDeadFraction(f: LayerFeatures, threshold = 1e-8): number {
+  let dead = 0;
+  for (let d = 0; d < f.dim; d++) {
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = 0; i < f.n; i++) {
+      const v = f.values[i * f.dim + d]!;
+      sum += v;
+      sumSq += v * v;
+    }
+    const mean = sum / f.n;
+    const variance = sumSq / f.n - mean * mean; // σ²_d = E[v²] − E[v]²
+    if (variance < threshold) dead++;
+  }
+  return dead / f.dim;
+}
+
 /** A class-balanced subset: the first ⌈n/K⌉ images of each class in data set order, n in all. */
 export function balancedFirst(labels: Int32Array, n: number, classes: number): Int32Array {
   if (n >= labels.length) return Int32Array.from(labels, (_, i) => i);

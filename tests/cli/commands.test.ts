@@ -138,6 +138,8 @@ describe('npm run train / probe / figure', { timeout: 240_000 }, () => {
     for (const l of report.layers) {
       expect(l.accuracy).toBeGreaterThanOrEqual(0);
       expect(l.accuracy).toBeLessThanOrEqual(1);
+      expect(l.deadFraction).toBeGreaterThanOrEqual(0);
+      expect(l.deadFraction).toBeLessThanOrEqual(1);
     }
     expect(report.baselines.randomInit).toHaveLength(8);
     expect(report.baselines.pixels.features).toBe(28 * 28);
@@ -158,12 +160,13 @@ describe('npm run train / probe / figure', { timeout: 240_000 }, () => {
       'reports/tiny_avgpooltrue.json',
       '--table',
       '--pr',
+      '--dead',
       '--out',
       'reports/all',
     ]);
     expect(tables.status, tables.stderr).toBe(0);
     const rows = tables.stdout.split('\n').filter((line) => line.startsWith('| tiny |'));
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     const cells = (row: string): string[] =>
       row
         .split('|')
@@ -174,6 +177,9 @@ describe('npm run train / probe / figure', { timeout: 240_000 }, () => {
     );
     expect(cells(rows[1]!)).toEqual(
       report.layers.map((l: { participationRatio: number }) => l.participationRatio.toFixed(1)),
+    );
+    expect(cells(rows[2]!)).toEqual(
+      report.layers.map((l: { deadFraction: number }) => (100 * l.deadFraction).toFixed(0)),
     );
   });
 

@@ -1,6 +1,7 @@
 /** Participation ratio and per-unit variance summaries. */
 import { describe, expect, it } from 'vitest';
 import { participationRatio, randNormal, Rng, tensor, unitVarianceSummary } from '../../src/index.js';
+import { featureDeadFraction } from '../../src/lpl/probe.js';
 
 const HADAMARD = [
   [1, 1, 1],
@@ -41,5 +42,23 @@ describe('unitVarianceSummary', () => {
     expect(s.median).toBeCloseTo(4 / 3, 12);
     expect(s.mean).toBeCloseTo(20 / 9, 12);
     expect(s.deadFraction).toBeCloseTo(1 / 3, 12);
+  });
+});
+
+describe('featureDeadFraction (silent units of probe features)', () => {
+  it('counts the features whose variance over the images is below the threshold', () => {
+    // 4 images × 4 features: constant 0 (silent ReLU unit), constant 5, ±1, and one image firing
+    const rows = [
+      [0, 5, 1, 0],
+      [0, 5, -1, 0],
+      [0, 5, 1, 0],
+      [0, 5, -1, 2],
+    ];
+    const f = { values: Float32Array.from(rows.flat()), n: 4, dim: 4 };
+    expect(featureDeadFraction(f)).toBe(2 / 4);
+    // a variance of 1e-6 is silent only under a larger threshold
+    const tiny = { values: Float32Array.from([0, 0.002, 0, 0.002]), n: 4, dim: 1 };
+    expect(featureDeadFraction(tiny)).toBe(0);
+    expect(featureDeadFraction(tiny, 1e-5)).toBe(1);
   });
 });
