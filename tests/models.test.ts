@@ -13,17 +13,17 @@ import { checkpointConfig } from '../src/lpl/run-state.js';
 import { cifarRecords, patternBytes } from './data/fixtures.js';
 
 const root = join(import.meta.dirname, '..');
-const model = join(root, 'models', 'cifar10-lpl-vgg11-w0.25-e6.safetensors');
+const model = join(root, 'models', 'cifar10-lpl-vgg11-w0.25-e20.safetensors');
 const work = mkdtempSync(join(tmpdir(), 'lpl-models-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('models/cifar10-lpl-vgg11-w0.25-e6.safetensors', { timeout: 120_000 }, () => {
+describe('models/cifar10-lpl-vgg11-w0.25-e20.safetensors', { timeout: 120_000 }, () => {
   it('holds the configuration it was trained with', () => {
     const c = checkpointConfig(model);
     expect(c).toMatchObject({
       arch: 'vgg11',
       width: 0.25,
-      epochs: 6,
+      epochs: 20,
       batchSize: 256,
       lambdaPred: 1,
       lambdaHebb: 1,
@@ -69,7 +69,7 @@ describe('models/cifar10-lpl-vgg11-w0.25-e6.safetensors', { timeout: 120_000 }, 
     );
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(
-      readFileSync(join(work, 'reports', 'cifar10-lpl-vgg11-w0.25-e6_avgpooltrue.json'), 'utf8'),
+      readFileSync(join(work, 'reports', 'cifar10-lpl-vgg11-w0.25-e20_avgpooltrue.json'), 'utf8'),
     );
     expect(report.meta).toMatchObject({ trainImages: 100, testImages: 10, trainingSeed: 24 });
     expect(report.layers.map((l: { channels: number }) => l.channels)).toEqual([
