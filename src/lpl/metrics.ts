@@ -48,8 +48,11 @@ export interface VarianceSummary {
   deadFraction: number;
 }
 
+/** A unit whose variance over the batch (or the images) is below this is counted as dead (silent). */
+export const DEAD_VARIANCE_THRESHOLD = 1e-8;
+
 /** Per-unit variances σ²_i = C_ii, summarised. */
-export function unitVarianceSummary(z: Tensor, deadThreshold = 1e-8): VarianceSummary {
+export function unitVarianceSummary(z: Tensor, deadThreshold = DEAD_VARIANCE_THRESHOLD): VarianceSummary {
   const C = featureCovariance(z);
   const M = z.shape[1]!;
   const v = Array.from({ length: M }, (_, i) => C[i * M + i]!).sort((a, b) => a - b);

@@ -10,7 +10,7 @@ import { evalBatches, type ImageDataset } from '../data/index.js';
 import { Adam, Linear, type VggEncoder } from '../nn/index.js';
 import { Rng } from '../tensor/random.js';
 import { fromArray, type Tensor } from '../tensor/tensor.js';
-import { participationRatio } from './metrics.js';
+import { DEAD_VARIANCE_THRESHOLD, participationRatio } from './metrics.js';
 
 /** Features of one layer: N rows of `dim` values. */
 export interface LayerFeatures {
@@ -174,10 +174,11 @@ export function featureParticipationRatio(f: LayerFeatures): number {
 
 /**
  * Fraction of a layer's features that are silent: variance below `threshold`
- * over the given images (the same threshold as the training log's "dead"
- * column). For pooled ReLU outputs these are units that never fire.
+ * over the given images (by default the training log's "dead" threshold).
+ * For pooled ReLU outputs these are units that never fire. A plain pass per
+ * feature: flattened features are too wide for the covariance matrix.
  */
-export function featureDeadFraction(f: LayerFeatures, threshold = 1e-8): number {
+export function featureDeadFraction(f: LayerFeatures, threshold = DEAD_VARIANCE_THRESHOLD): number {
   let dead = 0;
   for (let d = 0; d < f.dim; d++) {
     let sum = 0;
