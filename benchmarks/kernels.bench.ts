@@ -12,7 +12,8 @@
  * the row says so. A case slower than that even at batch 1 reports that one call.
  */
 import { add, configure, suite } from 'benny';
-import { availableBackends, backendByName, type Backend } from '../src/tensor/backend.js';
+import type { Backend } from '../src/tensor/backend.js';
+import { availableBackends, backendByName } from '../src/tensor/registry.js';
 import type { HeavyKernel } from '../src/tensor/backends/auto.js';
 import { GpujsBackend, usableModes } from '../src/tensor/backends/gpujs.js';
 import { HEAVY_KERNELS } from '../src/tensor/backends/timing.js';

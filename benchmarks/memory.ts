@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import '../src/index.js';
 import { DEFAULT_TRAIN_CONFIG } from '../src/lpl/config.js';
 import { loadTrainingData, LplRun } from '../src/lpl/train.js';
-import { setBackend } from '../src/tensor/backend.js';
+import { setBackend } from '../src/tensor/registry.js';
 import { CpuBackend } from '../src/tensor/backends/cpu.js';
 
 const { values } = parseArgs({
@@ -37,7 +37,7 @@ const started = performance.now();
 let done = 0;
 outer: while (true) {
   for await (const batch of run.batches()) {
-    run.trainStep(batch);
+    await run.trainStep(batch);
     done++;
     if (done % 50 === 0 || done === 1) {
       const m = process.memoryUsage();

@@ -13,7 +13,7 @@
  * <config>" (tfjs-cpu's step: "step tfjs-cpu <config>"), "auto", "data".
  */
 import { parseArgs } from 'node:util';
-import { getBackend } from '../src/tensor/backend.js';
+import { getBackend } from '../src/tensor/registry.js';
 import { chooseBackends, defaultCandidates } from '../src/tensor/backends/auto.js';
 import { GPUJS_MODES, GpujsBackend, bestMode } from '../src/tensor/backends/gpujs.js';
 import { benchKernels } from './kernels.bench.js';
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     for (const { backend, batch: b, steps } of stepRuns) {
       if (!wants(`step ${backend.name} ${config.name}`)) continue;
       log(`step: ${config.name}, batch ${b}, ${backend.name} ...`);
-      const result: StepResult = benchStep({ config, batch: b, backend, steps });
+      const result: StepResult = await benchStep({ config, batch: b, backend, steps });
       report.steps.push(result);
       log(`  ${result.msPerStep.toFixed(0)} ms/step, ${result.imagesPerSecond.toFixed(1)} images/s`);
     }

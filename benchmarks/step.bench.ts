@@ -13,7 +13,8 @@ import type { ImageDataset, TwoViewBatch } from '../src/data/index.js';
 import { augmentTwoViews } from '../src/data/two-view.js';
 import { DEFAULT_TRAIN_CONFIG } from '../src/lpl/config.js';
 import { LplRun } from '../src/lpl/train.js';
-import { withBackend, type Backend } from '../src/tensor/backend.js';
+import type { Backend } from '../src/tensor/backend.js';
+import { withBackend } from '../src/tensor/registry.js';
 import { MATMUL_CONV_KERNELS, TimingBackend, type KernelTime } from '../src/tensor/backends/timing.js';
 import { Rng } from '../src/tensor/random.js';
 import type { ModelConfig } from './shapes.js';
@@ -79,17 +80,17 @@ function nextBatch(run: LplRun): TwoViewBatch {
 }
 
 /** Times `steps` training steps (after one warm-up step) of VGG-11 with LPL on random images. */
-export function benchStep(opts: StepBenchOptions): StepResult {
+export function benchStep(opts: StepBenchOptions): Promise<StepResult> {
   const { config, batch } = opts;
   const timed = new TimingBackend(opts.backend);
-  return withBackend(timed, () => {
+  return withBackend(timed, async () => {
     const dataset = randomImageDataset(config, batch * (opts.steps + 1));
     const run = new LplRun(
       { ...DEFAULT_TRAIN_CONFIG, width: config.width, batchSize: batch, workers: 0, epochs: 1 },
       dataset,
     );
 
-    run.trainStep(nextBatch(run)); // warm-up: kernel compilation (gpu.js), worker start-up, allocation
+    await run.trainStep(nextBatch(run)); // warm-up: kernel compilation (gpu.js), worker start-up, allocation
     timed.reset();
     const times: number[] = [];
     const freshMB: number[] = [];
@@ -97,7 +98,7 @@ export function benchStep(opts: StepBenchOptions): StepResult {
       const input = nextBatch(run);
       const faults = process.resourceUsage().minorPageFault;
       const start = performance.now();
-      run.trainStep(input);
+      await run.trainStep(input);
       times.push(performance.now() - start);
       freshMB.push(((process.resourceUsage().minorPageFault - faults) * 4096) / 2 ** 20);
     }

@@ -11,10 +11,11 @@
  * Gradients of broadcast inputs are summed back to the input's shape here,
  * once, so no op has to un-broadcast by itself.
  */
-import { getBackend, type Backend, type View } from '../tensor/backend.js';
+import type { Backend, View } from '../tensor/backend.js';
+import { getBackend } from '../tensor/registry.js';
 import { formatShape, sameShape, ShapeError } from '../tensor/shape.js';
 import { Tensor, type GradNode } from '../tensor/tensor.js';
-import { copyToArray, viewOf } from '../tensor/view.js';
+import { reshapeRowMajor } from '../tensor/view.js';
 
 let gradEnabled = true;
 let nextNodeId = 0;
@@ -67,9 +68,18 @@ export function defineOp<Attrs = undefined>(name: string, spec: OpSpec<Attrs>): 
       if (t.dtype !== dtype) throw new ShapeError(`${name}: dtypes differ: ${dtype} and ${t.dtype}`);
     }
     spec.check?.(inputs, attrs);
+    const k = getBackend();
+    inputs.forEach((t, i) => {
+      if (t.device !== k.device) {
+        throw new Error(
+          `${name}: input ${i} (${formatShape(t.shape)}) lives on '${t.device}', but the backend in use, ` +
+            `'${k.name}', keeps its data on '${k.device}'; move it with await t.to('${k.name}')`,
+        );
+      }
+    });
     const saved: Saved = {};
     const outView = spec.forward(
-      getBackend(),
+      k,
       inputs.map((t) => t.view),
       attrs,
       saved,
@@ -159,7 +169,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
  * that another leaf or the caller also holds (y = a + b passes g to both).
  */
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
-  leaf.grad = leaf.grad ? addTensors(leaf.grad, g) : new Tensor(viewOf(copyToArray(g.view), g.shape));
+  leaf.grad = leaf.grad ? addTensors(leaf.grad, g) : new Tensor(getBackend().copy(g.view));
 }
 
 function addTensors(a: Tensor, b: Tensor): Tensor {
@@ -190,5 +200,5 @@ export function sumToShape(g: Tensor, shape: readonly number[], op: string): Ten
   }
   const k = getBackend();
   const summed = axes.length > 0 ? k.reduce('sum', g.view, axes) : k.contiguous(g.view);
-  return new Tensor(viewOf(k.contiguous(summed).data, shape));
+  return new Tensor(reshapeRowMajor(k.contiguous(summed), shape));
 }

@@ -74,7 +74,7 @@ export function gradcheck(
   let ok = true;
   noGrad(() => {
     inputs.forEach((x, i) => {
-      const data = x.view.data;
+      const data = x.hostView('gradcheck').data;
       let j = 0;
       forEachOffset(x.shape, x.view.stride, x.view.offset, (off) => {
         const saved = data[off]!;

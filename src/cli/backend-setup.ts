@@ -5,7 +5,7 @@
  * the choice is cached per machine.
  */
 import { join } from 'node:path';
-import { setBackend } from '../tensor/backend.js';
+import { setBackend } from '../tensor/registry.js';
 import { chooseBackends, type LayerShape } from '../tensor/backends/auto.js';
 import { CpuBackend } from '../tensor/backends/cpu.js';
 import { GpujsBackend } from '../tensor/backends/gpujs.js';

@@ -337,7 +337,7 @@ async function main(): Promise<void> {
       const sums = run.model.channels.map(() => ({ pred: 0, hebb: 0, decorr: 0, total: 0, n: 0 }));
       progress.start(`epoch ${epoch + 1}/${c.epochs}`, run.stepsPerEpoch, run.step);
       for await (const batch of run.batches()) {
-        last = run.trainStep(batch);
+        last = await run.trainStep(batch);
         images += last.images;
         last.layers.forEach((l, k) => {
           if (!l) return;
@@ -358,11 +358,11 @@ async function main(): Promise<void> {
         if (stopRequested) break;
       }
       progress.stop();
-      saveRun(run, lastFile);
+      await saveRun(run, lastFile);
       if (run.epoch > epoch) {
         // a whole epoch is done: log, print and checkpoint it
         const seconds = (performance.now() - epochStart) / 1000;
-        const diagnostics = last ? layerDiagnostics(last.z) : [];
+        const diagnostics = last ? await layerDiagnostics(last.z) : [];
         const layers = sums.map((s, k) => ({
           layer: k + 1,
           channels: run.model.channels[k],
@@ -390,7 +390,7 @@ async function main(): Promise<void> {
             `  ${String(l.layer).padStart(5)} ${String(l.channels).padStart(4)} ${v(l.pred)} ${v(l.hebb)} ${v(l.decorr)} ${v(l.variance)} ${(l.participationRatio ?? 0).toFixed(2).padStart(6)} ${((l.deadFraction ?? 0) * 100).toFixed(0).padStart(4)}%`,
           );
         }
-        saveRun(run, join(outDir, epochCheckpointName(run.epoch)));
+        await saveRun(run, join(outDir, epochCheckpointName(run.epoch)));
         pruneEpochCheckpoints(outDir, (f.keep as number | undefined) ?? 3);
       }
     }

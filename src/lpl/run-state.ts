@@ -20,9 +20,9 @@ interface Position {
 }
 
 /** Writes the run's state to `file` (atomically). */
-export function saveRun(run: LplRun, file: string): void {
+export async function saveRun(run: LplRun, file: string): Promise<void> {
   const position: Position = { epoch: run.epoch, step: run.step, globalStep: run.globalStep };
-  saveCheckpoint(file, {
+  await saveCheckpoint(file, {
     model: run.model,
     optimizer: run.optimizer,
     config: run.config,

@@ -13,7 +13,7 @@
  * positives" permutation. So a run resumed from a checkpoint continues
  * exactly as if it had not stopped.
  */
-import { noGrad, slice } from '../autograd/index.js';
+import { noGrad, readScalars, slice } from '../autograd/index.js';
 import {
   channelStats,
   keyedRng,
@@ -26,7 +26,10 @@ import {
 } from '../data/index.js';
 import { Adam, vgg11Encoder, warmupCosineLr, weightDecayGroups, type VggEncoder } from '../nn/index.js';
 import { Rng } from '../tensor/random.js';
-import { fromArray, type Tensor } from '../tensor/tensor.js';
+import { HOST } from '../tensor/backend.js';
+import { getBackend, withBackend } from '../tensor/registry.js';
+import { fromArray, Tensor } from '../tensor/tensor.js';
+import { viewOf } from '../tensor/view.js';
 import { configProblems, type TrainConfig } from './config.js';
 import { encodeBlocks, type EncoderOutput } from './encoder.js';
 import { participationRatio, unitVarianceSummary } from './metrics.js';
@@ -157,8 +160,13 @@ export class LplRun {
     return this.loader.batchesForEpoch(this.epoch, this.step);
   }
 
-  /** One optimisation step on a two-view batch; advances the position. */
-  trainStep(batch: TwoViewBatch): StepRecord {
+  /**
+   * One optimisation step on a two-view batch; advances the position. The
+   * step's loss scalars are read back once, after the update has been issued
+   * (on a device backend, the only wait of the step); a non-finite loss then
+   * throws NonFiniteLossError, and training must not go on from this model.
+   */
+  async trainStep(batch: TwoViewBatch): Promise<StepRecord> {
     const started = performance.now();
     const c = this.config;
     const [B, C, H, W] = batch.shape;
@@ -189,30 +197,36 @@ export class LplRun {
     const z1 = split(true);
     const { total, layers } = networkObjective(z1, split(false), c); // λs, switches, mode, noPooling
 
-    const losses = layers.map((terms, k) => {
-      if (!terms) return null;
-      const values: LayerLosses = {
-        pred: terms.pred.item(),
-        hebb: terms.hebb.item(),
-        decorr: terms.decorr.item(),
-        total: terms.total.item(),
-      };
-      for (const [term, value] of Object.entries(values)) {
-        if (!Number.isFinite(value)) throw new NonFiniteLossError(k + 1, term, value, this.epoch, this.step);
-      }
-      return values;
-    });
+    // Every scalar the step reports, packed so that one read fetches them all.
+    const scalars: Tensor[] = [total];
+    for (const terms of layers) if (terms) scalars.push(terms.pred, terms.hebb, terms.decorr, terms.total);
 
     total.backward();
     this.optimizer.step();
     this.optimizer.zeroGrad();
+
+    const values = await readScalars(scalars);
+    let next = 1;
+    const losses = layers.map((terms, k) => {
+      if (!terms) return null;
+      const layer: LayerLosses = {
+        pred: values[next++]!,
+        hebb: values[next++]!,
+        decorr: values[next++]!,
+        total: values[next++]!,
+      };
+      for (const [term, value] of Object.entries(layer)) {
+        if (!Number.isFinite(value)) throw new NonFiniteLossError(k + 1, term, value, this.epoch, this.step);
+      }
+      return layer;
+    });
 
     const record: StepRecord = {
       epoch: this.epoch,
       step: this.step,
       globalStep: this.globalStep,
       lr,
-      loss: total.item(),
+      loss: values[0]!,
       layers: losses,
       images: B,
       seconds: (performance.now() - started) / 1000,
@@ -242,16 +256,24 @@ export interface LayerDiagnostics {
   deadFraction: number;
 }
 
-/** Per-layer diagnostics of block outputs z ([B, M] each): collapse shows here at once. */
-export function layerDiagnostics(z: readonly Tensor[]): LayerDiagnostics[] {
-  return noGrad(() =>
-    z.map((t) => {
-      const summary = unitVarianceSummary(t);
-      return {
-        variance: summary.mean,
-        participationRatio: participationRatio(t),
-        deadFraction: summary.deadFraction,
-      };
-    }),
+/**
+ * Per-layer diagnostics of block outputs z ([B, M] each): collapse shows here
+ * at once. Each z is read back (asynchronously, from whichever backend holds
+ * it) and the statistics are computed on the host.
+ */
+export async function layerDiagnostics(z: readonly Tensor[]): Promise<LayerDiagnostics[]> {
+  const host = await Promise.all(z.map(async (t) => new Tensor(viewOf(await t.data(), t.shape))));
+  const inUse = getBackend();
+  return withBackend(inUse.device === HOST ? inUse : 'cpu', () =>
+    noGrad(() =>
+      host.map((t) => {
+        const summary = unitVarianceSummary(t);
+        return {
+          variance: summary.mean,
+          participationRatio: participationRatio(t),
+          deadFraction: summary.deadFraction,
+        };
+      }),
+    ),
   );
 }

@@ -15,7 +15,8 @@
  *                             extra (JSON, free for the caller: e.g. an Rng state)
  */
 import type { FloatArray } from '../tensor/backend.js';
-import { fromArray, type Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { viewOf } from '../tensor/view.js';
 import type { Module } from './module.js';
 import type { Optimizer, OptimizerState } from './optim/optimizer.js';
 import { CheckpointError, readSafetensors, writeSafetensors } from './safetensors.js';
@@ -31,11 +32,11 @@ export interface CheckpointInfo {
   extra?: Record<string, unknown>;
 }
 
-/** Saves the model (and optimizer) with the run's metadata to `file`, atomically. */
-export function saveCheckpoint(
+/** Saves the model (and optimizer) with the run's metadata to `file`, atomically (reads the tensors back from their backend first). */
+export async function saveCheckpoint(
   file: string,
   parts: { model: Module; optimizer?: Optimizer } & CheckpointInfo,
-): void {
+): Promise<void> {
   const tensors = new Map<string, Tensor>();
   for (const [name, p] of parts.model.namedParameters()) {
     if (name.startsWith(OPTIM_PREFIX))
@@ -51,17 +52,17 @@ export function saveCheckpoint(
     extra: JSON.stringify(parts.extra ?? {}),
   };
   if (parts.optimizer) {
-    const state = parts.optimizer.state();
+    const state = await parts.optimizer.state();
     const steps: Record<string, number> = {};
     for (const [key, s] of Object.entries(state.params)) {
       steps[key] = s.step;
       for (const [buffer, values] of Object.entries(s.buffers)) {
-        tensors.set(`${OPTIM_PREFIX}${key}.${buffer}`, fromArray(values, [values.length]));
+        tensors.set(`${OPTIM_PREFIX}${key}.${buffer}`, hostTensor(values));
       }
     }
     metadata.optimizer = JSON.stringify({ kind: state.kind, groups: state.groups, steps });
   }
-  writeSafetensors(file, tensors, metadata);
+  await writeSafetensors(file, tensors, metadata);
 }
 
 /**
@@ -116,9 +117,14 @@ function optimizerStateOf(file: string, json: string, tensors: Map<string, Tenso
     const key = rest.slice(0, dot);
     const entry = params[key];
     if (!entry) throw new CheckpointError(`${file}: optimizer buffer '${name}' has no step count`);
-    entry.buffers[rest.slice(dot + 1)] = t.toArray() as FloatArray;
+    entry.buffers[rest.slice(dot + 1)] = t.dataSync();
   }
   return { kind: saved.kind, groups: saved.groups, params };
+}
+
+/** A 1-D tensor over host values, whatever backend is in use (for writing only). */
+function hostTensor(values: FloatArray): Tensor {
+  return new Tensor(viewOf(values, [values.length]));
 }
 
 function parseJson(file: string, key: string, text: string): unknown {

@@ -10,7 +10,7 @@
  */
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { getBackend } from '../tensor/backend.js';
+import { getBackend } from '../tensor/registry.js';
 
 /** Parameters by dotted name, in registration order (depth first). */
 export type StateDict = Map<string, Tensor>;
@@ -104,6 +104,8 @@ export abstract class Module {
         mismatched.push(`${name}: shape ${formatShape(q.shape)} given, ${formatShape(p.shape)} expected`);
       } else if (q.dtype !== p.dtype) {
         mismatched.push(`${name}: dtype ${q.dtype} given, ${p.dtype} expected`);
+      } else if (q.device !== p.device) {
+        mismatched.push(`${name}: given on '${q.device}', the model's is on '${p.device}'`);
       }
     }
     if (missing.length + unexpected.length + mismatched.length > 0) {

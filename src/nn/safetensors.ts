@@ -39,12 +39,16 @@ function checkHost(): void {
   if (endianness() !== 'LE') throw new Error('safetensors: only little-endian hosts are supported');
 }
 
-/** Writes tensors (in map order) and string metadata to `file`, atomically. */
-export function writeSafetensors(
+/**
+ * Writes tensors (in map order) and string metadata to `file`, atomically.
+ * Every tensor is read first (from whichever backend holds it), then the file
+ * is written in one go.
+ */
+export async function writeSafetensors(
   file: string,
   tensors: Map<string, Tensor>,
   metadata: Record<string, string>,
-): void {
+): Promise<void> {
   checkHost();
   const header: Record<string, HeaderEntry | Record<string, string>> = { __metadata__: metadata };
   const chunks: FloatArray[] = [];
@@ -57,7 +61,7 @@ export function writeSafetensors(
       shape: [...t.shape],
       data_offsets: [offset, offset + bytes],
     };
-    chunks.push(t.toArray());
+    chunks.push(await t.data());
     offset += bytes;
   }
   let json = JSON.stringify(header);

@@ -1,19 +1,88 @@
 /**
  * The Backend interface: every numeric kernel the library needs, and nothing
- * about autograd. A kernel reads strided views (ndarray) and returns a new
- * row-major view of the same dtype; it never modifies its inputs.
+ * about autograd. A kernel reads strided views and returns a new row-major
+ * view of the same dtype; it never modifies its inputs (the optimizer updates,
+ * which work in place, say so).
+ *
+ * Who owns the data. Every view's `data` belongs to the backend that made it:
+ * host backends (reference, cpu, gpujs) keep it in a typed array in JS memory,
+ * a device backend (webgpu) in a buffer on the device, behind a handle
+ * (`DeviceStorage`). Kernels dispatch synchronously and never read device data
+ * back; reading is explicit and asynchronous (`read`), and uploading goes
+ * through the backend (`upload`, `fill`).
  *
  * `reference` (backends/reference.ts) is the specification of every kernel.
  * A faster backend implements the same interface (usually by extending the
- * reference and overriding the heavy kernels) and registers itself here.
+ * reference and overriding the heavy kernels); registry.ts makes it selectable.
  */
 import type ndarray from 'ndarray';
 import type { Shape } from './shape.js';
 
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
-/** A strided view over a typed array: data, shape, stride, offset. */
-export type View = ndarray.NdArray<FloatArray>;
+
+/** Where a backend keeps its data: 'host' for JS memory, otherwise the device backend's name. */
+export type Device = string;
+export const HOST: Device = 'host';
+
+/**
+ * Data a device backend owns (a GPU buffer, for example): a handle, never host
+ * memory. `get` and `set` exist only because strided views (ndarray) expect
+ * them of non-typed-array data; they throw, naming the device.
+ */
+export interface DeviceStorage {
+  readonly device: Device;
+  readonly dtype: DType;
+  /** Number of elements the storage holds. */
+  readonly length: number;
+  /** A row-major copy of the elements that (shape, stride, offset) select. */
+  read(shape: readonly number[], stride: readonly number[], offset: number): Promise<FloatArray>;
+  get(index: number): number;
+  set(index: number, value: number): void;
+}
+
+/** A tensor's data: host memory, or a device backend's storage. */
+export type Storage = FloatArray | DeviceStorage;
+
+/** A strided view (shape, stride, offset) over any backend's storage. */
+export type View = ndarray.NdArray<Storage>;
+/** A strided view over host memory: what the host backends' kernels read and write. */
+export type HostView = ndarray.NdArray<FloatArray>;
+
+/** Max-pool's argmax, kept by the backend that computed it: flat indices into row-major x. */
+export type PoolIndices = Int32Array | DeviceStorage;
+
+/** True for data in host memory (a typed array), false for a device backend's storage. */
+export function isHostStorage(data: Storage): data is FloatArray {
+  return data instanceof Float32Array || data instanceof Float64Array;
+}
+
+/** The device that holds `data`. */
+export function deviceOf(data: Storage): Device {
+  return isHostStorage(data) ? HOST : data.device;
+}
+
+/** Adam's constants for one update (see src/nn/optim/adam.ts for the equations). */
+export interface AdamStep {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** lr / (1 − β1ᵗ) */
+  stepSize: number;
+  /** √(1 − β2ᵗ) */
+  sqrtBias2: number;
+}
+
+/** SGD's constants for one update (see src/nn/optim/sgd.ts). */
+export interface SgdStep {
+  lr: number;
+  weightDecay: number;
+  momentum: number;
+  nesterov: boolean;
+  /** True on a parameter's first step: the momentum buffer starts at g. */
+  first: boolean;
+}
 
 /** Elementwise functions of one argument. `pow` takes its exponent as `param`. */
 export type UnaryOp =
@@ -46,6 +115,18 @@ export interface Pool2dParams {
 
 export interface Backend {
   readonly name: string;
+  /** Where this backend's views keep their data: HOST, or its own device. */
+  readonly device: Device;
+
+  /**
+   * A row-major view of this backend's over `values` (which fill `shape`). A host
+   * backend uses the array as it is (no copy); a device backend copies it over.
+   */
+  upload(values: FloatArray, shape: Shape): View;
+  /** A row-major host copy of x's elements; waits for the device where there is one. */
+  read(x: View): Promise<FloatArray>;
+  /** A new row-major copy of x that shares no data with it. */
+  copy(x: View): View;
 
   /** y = f(x), elementwise; same shape as x. */
   unary(op: UnaryOp, x: View, param?: number): View;
@@ -79,9 +160,9 @@ export interface Backend {
   conv2dReluBackwardParams(x: View, gy: View, y: View, wShape: Shape, p: Conv2dParams): View;
 
   /** Max over windows of x [N,C,H,W]; argmax holds flat indices into row-major x. */
-  maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: Int32Array };
+  maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: PoolIndices };
   /** Routes gy to the argmax positions (summing where windows overlap). */
-  maxPool2dBackward(gy: View, argmax: Int32Array, xShape: Shape): View;
+  maxPool2dBackward(gy: View, argmax: PoolIndices, xShape: Shape): View;
   /** Mean over windows of x [N,C,H,W]. */
   avgPool2d(x: View, p: Pool2dParams): View;
   avgPool2dBackward(gy: View, xShape: Shape, p: Pool2dParams): View;
@@ -92,75 +173,16 @@ export interface Backend {
   fill(shape: Shape, dtype: DType, value: number): View;
   /** dst[...] = src elementwise (same shapes); dst may be a strided view. */
   assign(dst: View, src: View): void;
+
+  /**
+   * One Adam step, in place on theta, m and v (all row-major, same size as the
+   * row-major gradient g): g ← g + wd·θ; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+   * θ ← θ − stepSize · m / (√v / sqrtBias2 + eps).
+   */
+  adamUpdate(theta: View, g: View, m: View, v: View, h: AdamStep): void;
+  /**
+   * One SGD step, in place on theta and the momentum buffer (null without momentum):
+   * g ← g + wd·θ; buf ← g (first step) or μ·buf + g; θ ← θ − lr·(nesterov ? g + μ·buf : buf).
+   */
+  sgdUpdate(theta: View, g: View, buf: View | null, h: SgdStep): void;
 }
-
-// ---------------------------------------------------------------------------
-// The registry: backends by name, and the one in use.
-
-type BackendFactory = () => Backend;
-const factories = new Map<string, BackendFactory>();
-const instances = new Map<string, Backend>();
-let current: Backend | null = null;
-let defaultName = 'reference';
-
-/** Makes a backend selectable by name. The first call for a name wins unless `replace`. */
-export function registerBackend(
-  name: string,
-  factory: BackendFactory,
-  opts: { makeDefault?: boolean } = {},
-): void {
-  factories.set(name, factory);
-  instances.delete(name);
-  if (opts.makeDefault) defaultName = name;
-}
-
-export function availableBackends(): string[] {
-  return [...factories.keys()];
-}
-
-/** The backend registered under `name` (created on first use). */
-export function backendByName(name: string): Backend {
-  let b = instances.get(name);
-  if (!b) {
-    const f = factories.get(name);
-    if (!f) throw new Error(`unknown backend '${name}'; available: ${availableBackends().join(', ')}`);
-    b = f();
-    instances.set(name, b);
-  }
-  return b;
-}
-
-/** Selects the backend that runs every following op. Accepts a name or an instance. */
-export function setBackend(backend: string | Backend): Backend {
-  current = typeof backend === 'string' ? backendByName(backend) : backend;
-  return current;
-}
-
-/** The backend in use (the default one until `setBackend` is called). */
-export function getBackend(): Backend {
-  if (!current) current = backendByName(defaultName);
-  return current;
-}
-
-/** Runs fn with `backend` selected, then restores the previous one. */
-export function withBackend<T>(backend: string | Backend, fn: () => T): T {
-  const previous = getBackend();
-  setBackend(backend);
-  try {
-    return fn();
-  } finally {
-    current = previous;
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Built-in backends. Adding one: write backends/<name>.ts and register it here.
-import { ReferenceBackend } from './backends/reference.js';
-
-registerBackend('reference', () => new ReferenceBackend());
-import { GpujsBackend } from './backends/gpujs.js';
-
-registerBackend('gpujs', () => new GpujsBackend());
-import { CpuBackend } from './backends/cpu.js';
-
-registerBackend('cpu', () => new CpuBackend(), { makeDefault: true });

@@ -12,12 +12,17 @@ export {
   registerBackend,
   availableBackends,
   backendByName,
-} from './backend.js';
+} from './registry.js';
 export type {
   Backend,
   DType,
   FloatArray,
   View,
+  HostView,
+  DeviceStorage,
+  Storage,
+  Device,
+  PoolIndices,
   UnaryOp,
   BinaryOp,
   ReduceOp,

@@ -1,15 +1,29 @@
 /**
- * Tensor: a strided view (ndarray) over a Float32Array or Float64Array, plus
- * what reverse-mode autograd needs: `requiresGrad`, the accumulated `grad`,
- * and the `node` that records which op made it.
+ * Tensor: a strided view (shape, stride, offset) over data that a backend
+ * owns, plus what reverse-mode autograd needs: `requiresGrad`, the
+ * accumulated `grad`, and the `node` that records which op made it.
+ *
+ * The data lives where its backend keeps it (`device`): in host memory for
+ * the reference, cpu and gpujs backends, on the GPU for webgpu. Reading it is
+ * explicit: `await t.data()` everywhere, `t.dataSync()` only for host data.
  *
  * This file knows nothing of particular ops. The methods for ops
  * (`a.matmul(b)`, `x.sum()`, `t.backward()`) are attached by
  * src/autograd/methods.ts, so imports run one way: autograd -> tensor.
  */
-import type { DType, FloatArray, View } from './backend.js';
+import {
+  deviceOf,
+  isHostStorage,
+  type Backend,
+  type Device,
+  type DType,
+  type FloatArray,
+  type HostView,
+  type View,
+} from './backend.js';
 import { checkShape, formatShape, ShapeError, sizeOf, type Shape } from './shape.js';
-import { allocate, copyToArray, dtypeOf, viewOf } from './view.js';
+import { backendByName, getBackend } from './registry.js';
+import { allocate, copyToArray, dtypeOf } from './view.js';
 
 /** What the autograd engine records on an op's output. */
 export interface GradNode {
@@ -37,6 +51,11 @@ export class Tensor {
     this.requiresGrad = opts.requiresGrad ?? false;
   }
 
+  /** Where the data lives: 'host', or the name of the device backend that owns it. */
+  get device(): Device {
+    return deviceOf(this.view.data);
+  }
+
   get shape(): readonly number[] {
     return this.view.shape;
   }
@@ -55,16 +74,55 @@ export class Tensor {
     return this.node === null;
   }
 
-  /** A contiguous row-major copy of the values. */
-  toArray(): FloatArray {
-    return copyToArray(this.view);
+  /** A row-major host copy of the values, on every backend (waits for the device). */
+  async data(): Promise<FloatArray> {
+    const { data, shape, stride, offset } = this.view;
+    if (isHostStorage(data)) return copyToArray(this.view as HostView);
+    return data.read(shape, stride, offset);
   }
 
-  /** The value of a one-element tensor. */
+  /** A row-major host copy of the values, now: only for data in host memory. */
+  dataSync(): FloatArray {
+    return copyToArray(this.hostView('dataSync'));
+  }
+
+  /**
+   * This tensor's values on `target` (a backend or its name): the tensor itself
+   * when its data already lives where that backend keeps data, else a copy
+   * there (read back, then uploaded). The copy is a new leaf: moving is not
+   * recorded for autograd, but `requiresGrad` is kept.
+   */
+  async to(target: string | Backend): Promise<Tensor> {
+    const k = typeof target === 'string' ? backendByName(target) : target;
+    if (this.device === k.device) return this;
+    const values = await this.data();
+    return new Tensor(k.upload(values, this.shape), { requiresGrad: this.requiresGrad });
+  }
+
+  /** The same as dataSync(). */
+  toArray(): FloatArray {
+    return this.dataSync();
+  }
+
+  /**
+   * The view over host memory, for code that reads or writes elements in place
+   * (gradcheck, the optimizers' host fallbacks). Throws for data on a device.
+   */
+  hostView(what = 'hostView'): HostView {
+    if (!isHostStorage(this.view.data)) {
+      throw new Error(
+        `${what}: this ${formatShape(this.shape)} tensor lives on '${this.device}', whose data can only be ` +
+          `read asynchronously: use await t.data(), or move it with await t.to('cpu')`,
+      );
+    }
+    return this.view as HostView;
+  }
+
+  /** The value of a one-element tensor in host memory (use `await t.data()` on a device). */
   item(): number {
     if (this.size !== 1)
       throw new ShapeError(`item: tensor has ${this.size} elements, shape ${formatShape(this.shape)}`);
-    return this.toArray()[0]!;
+    return copyToArray(this.hostView('item'))[0]!;
   }
 
   /** Nested arrays, for printing and tests. */
@@ -88,7 +146,7 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
-/** A tensor holding a copy of `values` in row-major order. */
+/** A tensor holding a copy of `values` in row-major order, on the backend in use. */
 export function tensor(
   values: ArrayLike<number>,
   shape: readonly number[],
@@ -103,10 +161,10 @@ export function tensor(
   }
   const data = allocate(opts.dtype ?? 'float32', n);
   for (let i = 0; i < n; i++) data[i] = values[i]!;
-  return new Tensor(viewOf(data, shape), { requiresGrad: opts.requiresGrad });
+  return new Tensor(getBackend().upload(data, shape), { requiresGrad: opts.requiresGrad });
 }
 
-/** A tensor that uses `data` directly (no copy). */
+/** A tensor over `data` on the backend in use: host backends use the array directly (no copy). */
 export function fromArray(
   data: FloatArray,
   shape: readonly number[],
@@ -116,14 +174,14 @@ export function fromArray(
   if (data.length !== sizeOf(shape)) {
     throw new ShapeError(`fromArray: ${data.length} values do not fill shape ${formatShape(shape)}`);
   }
-  return new Tensor(viewOf(data, shape), opts);
+  return new Tensor(getBackend().upload(data, shape), opts);
 }
 
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
   checkShape('full', shape);
-  const data = allocate(opts.dtype ?? 'float32', sizeOf(shape));
-  if (value !== 0) data.fill(value);
-  return new Tensor(viewOf(data, shape), { requiresGrad: opts.requiresGrad });
+  return new Tensor(getBackend().fill(shape, opts.dtype ?? 'float32', value), {
+    requiresGrad: opts.requiresGrad,
+  });
 }
 
 export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {

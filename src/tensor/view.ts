@@ -3,27 +3,40 @@
  * contiguity, and walking every element of a view in row-major order.
  */
 import ndarray from 'ndarray';
-import type { DType, FloatArray, View } from './backend.js';
+import {
+  isHostStorage,
+  type DType,
+  type FloatArray,
+  type HostView,
+  type Storage,
+  type View,
+} from './backend.js';
 import { contiguousStrides, sizeOf, type Shape } from './shape.js';
 
 export function allocate(dtype: DType, length: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
 }
 
-export function dtypeOf(data: FloatArray): DType {
+export function dtypeOf(data: Storage): DType {
+  if (!isHostStorage(data)) return data.dtype;
   return data instanceof Float64Array ? 'float64' : 'float32';
 }
 
 /** A row-major view over `data` (which must hold exactly the elements). */
-export function viewOf(data: FloatArray, shape: Shape): View {
+export function viewOf(data: FloatArray, shape: Shape): HostView {
   if (data.length < sizeOf(shape)) {
     throw new Error(`viewOf: ${data.length} values cannot fill shape [${shape.join(',')}]`);
   }
   return ndarray(data, [...shape], contiguousStrides(shape), 0);
 }
 
+/** A row-major view of `shape` over the data of the row-major view v (no copy). */
+export function reshapeRowMajor<D extends Storage>(v: ndarray.NdArray<D>, shape: Shape): ndarray.NdArray<D> {
+  return ndarray(v.data, [...shape], contiguousStrides(shape), v.offset);
+}
+
 /** A new zero-filled row-major view. */
-export function zerosView(dtype: DType, shape: Shape): View {
+export function zerosView(dtype: DType, shape: Shape): HostView {
   return viewOf(allocate(dtype, sizeOf(shape)), shape);
 }
 
@@ -81,11 +94,14 @@ export function broadcastStrides(shape: Shape, stride: readonly number[], outSha
   return out;
 }
 
-/** A row-major copy of the view's elements. */
+/** A row-major copy of the elements of a view over host memory (throws for a device's storage). */
 export function copyToArray(v: View): FloatArray {
-  const out = allocate(dtypeOf(v.data), sizeOf(v.shape));
-  let i = 0;
   const src = v.data;
+  if (!isHostStorage(src)) {
+    throw new Error(`copyToArray: the data lives on '${src.device}'; read it with await backend.read(view)`);
+  }
+  const out = allocate(dtypeOf(src), sizeOf(v.shape));
+  let i = 0;
   forEachOffset(v.shape, v.stride, v.offset, (off) => {
     out[i++] = src[off]!;
   });

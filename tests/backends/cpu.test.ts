@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng, type Conv2dParams, type View } from '../../src/index.js';
+import { Rng, type Conv2dParams, type HostView } from '../../src/index.js';
 import { CpuBackend } from '../../src/tensor/backends/cpu.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
 import { gemmMacroFunction } from '../../src/tensor/backends/cpu/wasm-gemm.js';
@@ -31,7 +31,7 @@ const two = new CpuBackend({ threads: 2, parallelThreshold: 0 });
 const three = new CpuBackend({ threads: 3, parallelThreshold: 0 });
 afterAll(() => [one, two, three].forEach((b) => b.dispose()));
 
-function rand(shape: number[], rng: Rng): View {
+function rand(shape: number[], rng: Rng): HostView {
   const size = shape.reduce((a, b) => a * b, 1);
   return viewOf(
     Float32Array.from({ length: size }, () => rng.uniform(-1, 1)),
@@ -39,7 +39,7 @@ function rand(shape: number[], rng: Rng): View {
   );
 }
 
-const bits = (v: View) => new Uint32Array(Float32Array.from(copyToArray(v)).buffer);
+const bits = (v: HostView) => new Uint32Array(Float32Array.from(copyToArray(v)).buffer);
 
 /** Every heavy kernel on one set of inputs, as raw bits. */
 function heavyKernels(b: CpuBackend, seed: number): Uint32Array[] {
@@ -94,7 +94,7 @@ describe('cpu backend elementwise kernels', () => {
   it('are bit-identical to the reference, including broadcasts and strided views', () => {
     const rng = new Rng(4);
     const x = rand([4, 6, 5], rng);
-    const t = x.transpose(2, 0, 1) as View;
+    const t = x.transpose(2, 0, 1) as HostView;
     const channel = rand([6, 1], rng);
     for (const op of ['neg', 'exp', 'relu', 'square', 'sign', 'step', 'abs'] as const) {
       expect(bits(two.unary(op, t))).toEqual(bits(reference.unary(op, t)));
@@ -121,7 +121,7 @@ describe('cpu backend elementwise kernels', () => {
       }
       expect(Array.from(two.reluBackward(g, x).data)).toEqual(Array.from(reference.reluBackward(g, x).data));
       // a transposed operand takes the strided path
-      const xt = x.transpose(1, 0) as View;
+      const xt = x.transpose(1, 0) as HostView;
       expect(Array.from(two.unary('relu', xt).data)).toEqual(Array.from(reference.unary('relu', xt).data));
     }
     expect(Object.is(two.unary('relu', viewOf(Float32Array.from([-0]), [1])).data[0], 0)).toBe(true);

@@ -13,7 +13,7 @@
  * in any summation order; a dropped or wrong term breaks it by orders of magnitude.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, randUniform, type Conv2dParams, type View } from '../../src/index.js';
+import { Rng, randUniform, type Conv2dParams, type HostView } from '../../src/index.js';
 import {
   bestMode,
   GPUJS_MODES,
@@ -29,17 +29,17 @@ const reference = new ReferenceBackend();
 const u = 2 ** -24;
 const modes = usableModes();
 
-function rand(shape: number[], rng: Rng): View {
-  return randUniform(shape, rng, -1, 1).view;
+function rand(shape: number[], rng: Rng): HostView {
+  return randUniform(shape, rng, -1, 1).hostView();
 }
 
 /** A copy of v holding |v| (row-major). */
-function abs(v: View): View {
+function abs(v: HostView): HostView {
   return viewOf(copyToArray(v).map(Math.abs), v.shape);
 }
 
 /** Asserts |got − want| ≤ (terms + 2)·u·magnitude elementwise, with equal shapes. */
-function expectClose(got: View, want: View, magnitude: View, terms: number): void {
+function expectClose(got: HostView, want: HostView, magnitude: HostView, terms: number): void {
   expect(got.shape).toEqual(want.shape);
   expect(got.data).toBeInstanceOf(Float32Array);
   const g = copyToArray(got);
@@ -57,26 +57,26 @@ function expectClose(got: View, want: View, magnitude: View, terms: number): voi
 }
 
 /** A view of v's values laid out with axes permuted in memory: same logical tensor, new strides. */
-function permutedLayout(v: View, order: number[]): View {
+function permutedLayout(v: HostView, order: number[]): HostView {
   // Store the tensor with axes in `order`, then transpose back: the result is
   // equal to v elementwise but not row-major.
-  const stored = copyToArray(v.transpose(...order) as View);
+  const stored = copyToArray(v.transpose(...order) as HostView);
   const storedShape = order.map((a) => v.shape[a]!);
   const inverse = order.map((_, i) => order.indexOf(i));
-  return viewOf(stored, storedShape).transpose(...inverse) as View;
+  return viewOf(stored, storedShape).transpose(...inverse) as HostView;
 }
 
 /** Every other element along `axis` of a twice-as-long tensor: equal to v, stride doubled. */
-function everyOther(v: View, axis: number, rng: Rng): View {
+function everyOther(v: HostView, axis: number, rng: Rng): HostView {
   const shape = [...v.shape];
   shape[axis] = shape[axis]! * 2;
   const big = rand(shape, rng);
-  const picked = big.step(...shape.map((_, i) => (i === axis ? 2 : 1))) as View;
+  const picked = big.step(...shape.map((_, i) => (i === axis ? 2 : 1))) as HostView;
   reference.assign(picked, v);
   return picked;
 }
 
-function checkMatmul(backend: GpujsBackend, a: View, b: View): void {
+function checkMatmul(backend: GpujsBackend, a: HostView, b: HostView): void {
   const K = a.shape[a.shape.length - 1]!;
   expectClose(backend.matmul(a, b), reference.matmul(a, b), reference.matmul(abs(a), abs(b)), K);
 }
@@ -88,7 +88,12 @@ interface ConvCase {
 }
 
 /** conv2d and both gradients against the reference, for one case. */
-function checkConv(backend: GpujsBackend, c: ConvCase, rng: Rng, layout: (v: View) => View = (v) => v): void {
+function checkConv(
+  backend: GpujsBackend,
+  c: ConvCase,
+  rng: Rng,
+  layout: (v: HostView) => HostView = (v) => v,
+): void {
   const x = layout(rand(c.x, rng));
   const w = layout(rand(c.w, rng));
   const bias = rand([c.w[0]!], rng);
@@ -147,12 +152,12 @@ describe.each(modes)('gpujs backend, mode %s', (mode) => {
 
   it('matmul on non-contiguous inputs: transposed, strided, transposed inside a batch', () => {
     const rng = new Rng(3);
-    const aT = rand([11, 6], rng).transpose(1, 0) as View; // [6, 11], column-major
+    const aT = rand([11, 6], rng).transpose(1, 0) as HostView; // [6, 11], column-major
     const bStrided = everyOther(rand([11, 4], rng), 1, rng); // [11, 4], column stride 2
     checkMatmul(backend, aT, bStrided);
-    const batchedT = rand([3, 1010, 5], rng).transpose(0, 2, 1) as View; // [3, 5, 1010]
+    const batchedT = rand([3, 1010, 5], rng).transpose(0, 2, 1) as HostView; // [3, 5, 1010]
     checkMatmul(backend, batchedT, permutedLayout(rand([3, 1010, 2], rng), [2, 0, 1]));
-    const offsetRows = rand([9, 8], rng).hi(7, 8).lo(2, 0) as View; // rows 2..6, offset > 0
+    const offsetRows = rand([9, 8], rng).hi(7, 8).lo(2, 0) as HostView; // rows 2..6, offset > 0
     checkMatmul(backend, offsetRows, rand([8, 3], rng));
   });
 
@@ -190,15 +195,15 @@ describe.each(modes)('gpujs backend, mode %s', (mode) => {
 
   it('float64 tensors fall back to the cpu backend, in float64', () => {
     const rng = new Rng(7);
-    const a = randUniform([3, 40], rng, -1, 1, { dtype: 'float64' }).view;
-    const b = randUniform([40, 2], rng, -1, 1, { dtype: 'float64' }).view;
+    const a = randUniform([3, 40], rng, -1, 1, { dtype: 'float64' }).hostView();
+    const b = randUniform([40, 2], rng, -1, 1, { dtype: 'float64' }).hostView();
     const y = backend.matmul(a, b);
     expect(y.data).toBeInstanceOf(Float64Array);
     // float64 rounding only (2⁻⁵³ per operation): far below float32's 2⁻²⁴.
     const want = reference.matmul(a, b).data;
     y.data.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-13));
-    const x = randUniform([1, 2, 5, 5], rng, -1, 1, { dtype: 'float64' }).view;
-    const w = randUniform([3, 2, 3, 3], rng, -1, 1, { dtype: 'float64' }).view;
+    const x = randUniform([1, 2, 5, 5], rng, -1, 1, { dtype: 'float64' }).hostView();
+    const w = randUniform([3, 2, 3, 3], rng, -1, 1, { dtype: 'float64' }).hostView();
     expect(backend.conv2d(x, w, null, p([1, 1], [1, 1])).data).toBeInstanceOf(Float64Array);
   });
 

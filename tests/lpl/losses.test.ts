@@ -125,7 +125,7 @@ describe('invariants', () => {
           // θ ← θ − lr·∂L/∂θ
           for (const p of layer.parameters()) {
             const g = gradOf(p).toArray();
-            p.view.data.forEach((v, j) => (p.view.data[j] = v - lr * g[j]!));
+            p.hostView().data.forEach((v, j) => (p.hostView().data[j] = v - lr * g[j]!));
           }
           const after = variances();
           // σ²(w + cΣw) = σ²(w) + 2c·wᵀΣ²w + c²·wᵀΣ³w with c > 0: a strict increase unless Σw = 0

@@ -43,12 +43,12 @@ function trainStep(model: ReturnType<typeof net>, opt: Adam, seed: number): void
 }
 
 describe('checkpoints', () => {
-  it('save -> load gives bit-identical outputs, optimizer state and metadata', () => {
+  it('save -> load gives bit-identical outputs, optimizer state and metadata', async () => {
     const a = net(1);
     const optA = new Adam(weightDecayGroups(a.namedParameters(), 1.5e-6), { lr: 1e-3 });
     trainStep(a, optA, 10);
     const file = join(dir, 'run.safetensors');
-    saveCheckpoint(file, {
+    await saveCheckpoint(file, {
       model: a,
       optimizer: optA,
       config,
@@ -73,11 +73,11 @@ describe('checkpoints', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]); // the temp file was renamed
   });
 
-  it('writes a plain safetensors file: u64 header length, JSON header, 8-byte aligned data', () => {
+  it('writes a plain safetensors file: u64 header length, JSON header, 8-byte aligned data', async () => {
     const file = join(dir, 'plain.safetensors');
     const t = tensor([1.5, -2, 3], [3], { dtype: 'float64' });
     const u = tensor([0.25, 4, 5, 6], [2, 2]);
-    writeSafetensors(
+    await writeSafetensors(
       file,
       new Map([
         ['a', t],
@@ -102,9 +102,9 @@ describe('checkpoints', () => {
     expect(back.metadata).toEqual({ note: 'hi' });
   });
 
-  it('another architecture: one error naming the file and every mismatch', () => {
+  it('another architecture: one error naming the file and every mismatch', async () => {
     const file = join(dir, 'wide.safetensors');
-    saveCheckpoint(file, { model: net(1, 1 / 8), config, seed: 1, epoch: 0 });
+    await saveCheckpoint(file, { model: net(1, 1 / 8), config, seed: 1, epoch: 0 });
     let error: unknown;
     try {
       loadCheckpoint(file, { model: net(1, 1 / 16) });
@@ -119,7 +119,7 @@ describe('checkpoints', () => {
 
     const deeper = vgg11Encoder({ inChannels: 1, width: 1 / 16, rng: new Rng(1) });
     const file2 = join(dir, 'vgg16.safetensors');
-    saveCheckpoint(file2, { model: net(1), config, seed: 1, epoch: 0 });
+    await saveCheckpoint(file2, { model: net(1), config, seed: 1, epoch: 0 });
     // VGG-16 has 13 blocks: a VGG-11 checkpoint lacks blocks 8..12 (a weight and a bias each)
     const vgg16 = vggEncoder('vgg16', { inChannels: 1, width: 1 / 16, inputSize: 8, rng: new Rng(1) });
     expect(() => loadCheckpoint(file2, { model: vgg16 })).toThrow(/missing \(10\): blocks\.8\.0\.weight/);
@@ -128,9 +128,9 @@ describe('checkpoints', () => {
     );
   });
 
-  it('a torn (truncated) or foreign file gives a clear error', () => {
+  it('a torn (truncated) or foreign file gives a clear error', async () => {
     const file = join(dir, 'torn.safetensors');
-    saveCheckpoint(file, { model: net(1), config, seed: 1, epoch: 0 });
+    await saveCheckpoint(file, { model: net(1), config, seed: 1, epoch: 0 });
     const bytes = readFileSync(file);
     writeFileSync(file, bytes.subarray(0, bytes.length - 100));
     expect(() => loadCheckpoint(file, { model: net(1) })).toThrow(CheckpointError);
@@ -144,7 +144,7 @@ describe('checkpoints', () => {
     writeFileSync(file, bytes.subarray(0, 5));
     expect(() => loadCheckpoint(file, { model: net(1) })).toThrow(/truncated \(5 bytes/);
     const other = join(dir, 'other.safetensors');
-    writeSafetensors(other, new Map([['x', tensor([1], [1])]]), {});
+    await writeSafetensors(other, new Map([['x', tensor([1], [1])]]), {});
     expect(() => loadCheckpoint(other, { model: net(1) })).toThrow(/not an lpl-ts-checkpoint file/);
   });
 });

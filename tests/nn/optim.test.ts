@@ -9,7 +9,7 @@ const setGrad = (p: Tensor, values: number[]): void => {
 };
 
 describe('Adam (PyTorch semantics, coupled L2 decay)', () => {
-  it('matches two steps computed by hand, with decay on the weight group only', () => {
+  it('matches two steps computed by hand, with decay on the weight group only', async () => {
     const w = param([1, -2]);
     const b = param([0.5]);
     const opt = new Adam(
@@ -38,13 +38,13 @@ describe('Adam (PyTorch semantics, coupled L2 decay)', () => {
     expect(w.toArray()[0]).toBeCloseTo(0.8613529972101512, 12);
     expect(w.toArray()[1]).toBeCloseTo(-1.9076998029693946, 12);
     expect(b.toArray()[0]).toBeCloseTo(0.5633896465279251, 12);
-    const state = opt.state().params['0.0']!;
+    const state = (await opt.state()).params['0.0']!;
     expect(state.step).toBe(2);
     expect(state.buffers.m![0]).toBeCloseTo(0.033, 10);
     expect(state.buffers.v![0]).toBeCloseTo(0.00040374, 12);
   });
 
-  it('weightDecayGroups: weights decay, biases do not; names key the state', () => {
+  it('weightDecayGroups: weights decay, biases do not; names key the state', async () => {
     const layer = new Linear(3, 2, { rng: new Rng(1), dtype: 'float64' });
     const groups = weightDecayGroups(layer.namedParameters(), 1.5e-6);
     expect(groups.map((g) => g.names)).toEqual([['weight'], ['bias']]);
@@ -58,10 +58,10 @@ describe('Adam (PyTorch semantics, coupled L2 decay)', () => {
     opt.step();
     expect(Array.from(layer.bias!.toArray())).toEqual(Array.from(b0));
     layer.weight.toArray().forEach((v, i) => expect(Math.abs(v)).toBeLessThan(Math.abs(w0[i]!)));
-    expect(Object.keys(opt.state().params).sort()).toEqual(['bias', 'weight']);
+    expect(Object.keys((await opt.state()).params).sort()).toEqual(['bias', 'weight']);
   });
 
-  it('skips parameters without a gradient and accepts strided gradients', () => {
+  it('skips parameters without a gradient and accepts strided gradients', async () => {
     const a = param([1, 2, 3]);
     const b = param([4]);
     const opt = new Adam([a, b], { lr: 0.5 });
@@ -71,12 +71,12 @@ describe('Adam (PyTorch semantics, coupled L2 decay)', () => {
       [-0.5, -0.5, -0.5].map((x) => expect.closeTo(x, 6)),
     );
     expect(b.toArray()[0]).toBe(4);
-    expect(opt.state().params['0.1']).toBeUndefined();
+    expect((await opt.state()).params['0.1']).toBeUndefined();
     opt.zeroGrad();
     expect(a.grad).toBeNull();
   });
 
-  it('state()/loadState() resume exactly; a state for other parameters is refused', () => {
+  it('state()/loadState() resume exactly; a state for other parameters is refused', async () => {
     const make = () => {
       const layer = new Linear(3, 2, { rng: new Rng(5), dtype: 'float64' });
       return { layer, opt: new Adam(weightDecayGroups(layer.namedParameters(), 0.01), { lr: 0.05 }) };
@@ -90,7 +90,7 @@ describe('Adam (PyTorch semantics, coupled L2 decay)', () => {
     a.opt.step();
     const b = make();
     b.layer.loadStateDict(a.layer.stateDict());
-    b.opt.loadState(a.opt.state());
+    b.opt.loadState(await a.opt.state());
     for (const run of [a, b]) {
       grads(run.layer, 2);
       run.opt.step();
@@ -99,9 +99,10 @@ describe('Adam (PyTorch semantics, coupled L2 decay)', () => {
     expect(Array.from(b.layer.bias!.toArray())).toEqual(Array.from(a.layer.bias!.toArray()));
 
     const other = new Adam([param([1, 2, 3, 4])], { lr: 0.1 });
-    expect(() => other.loadState(a.opt.state())).toThrow(/2 groups saved, 1 here/);
+    const saved = await a.opt.state();
+    expect(() => other.loadState(saved)).toThrow(/2 groups saved, 1 here/);
     const sgd = new SGD([param([1])], { lr: 0.1 });
-    expect(() => sgd.loadState(a.opt.state())).toThrow(/for 'adam'/);
+    expect(() => sgd.loadState(saved)).toThrow(/for 'adam'/);
   });
 
   it('setLr changes every group', () => {

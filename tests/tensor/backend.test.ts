@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as T from '../../src/index.js';
-import type { View } from '../../src/index.js';
+import type { HostView } from '../../src/index.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
 import { isContiguous } from '../../src/tensor/view.js';
 import { layout, seed, shape } from '../helpers/arbitraries.js';
@@ -16,11 +16,11 @@ import { leaf } from '../helpers/tensors.js';
 class CountingBackend extends ReferenceBackend {
   override readonly name = 'counting';
   calls: string[] = [];
-  override matmul(a: View, b: View): View {
+  override matmul(a: HostView, b: HostView): HostView {
     this.calls.push('matmul');
     return super.matmul(a, b);
   }
-  override binary(op: T.BinaryOp, a: View, b: View): View {
+  override binary(op: T.BinaryOp, a: HostView, b: HostView): HostView {
     this.calls.push(op);
     return super.binary(op, a, b);
   }
@@ -81,15 +81,15 @@ describe('reference kernels', () => {
 
   it('return new row-major views and never modify their inputs', () =>
     property(kernelCase, (c) => {
-      const a = leaf(c.shape, { layout: c.la, seed: c.seed, low: 0.5, high: 2 }).view;
-      const b = leaf(c.shape, { layout: c.lb, seed: c.seed + 1 }).view;
+      const a = leaf(c.shape, { layout: c.la, seed: c.seed, low: 0.5, high: 2 }).hostView();
+      const b = leaf(c.shape, { layout: c.lb, seed: c.seed + 1 }).hostView();
       const aData = Array.from(a.data);
       const bData = Array.from(b.data);
       const r = c.shape.length;
       const K = c.shape[r - 1]!;
-      const square = leaf([K, K], { layout: c.lb, seed: c.seed + 2 }).view; // b [..., M, K] @ [K, K]
-      const img = leaf([1, 2, 4, 4], { layout: c.la, seed: c.seed + 3 }).view;
-      const w = leaf([2, 2, 3, 3], { layout: c.lb, seed: c.seed + 4 }).view;
+      const square = leaf([K, K], { layout: c.lb, seed: c.seed + 2 }).hostView(); // b [..., M, K] @ [K, K]
+      const img = leaf([1, 2, 4, 4], { layout: c.la, seed: c.seed + 3 }).hostView();
+      const w = leaf([2, 2, 3, 3], { layout: c.lb, seed: c.seed + 4 }).hostView();
       const outputs = [
         k.unary('log', a),
         k.unary('pow', a, 1.5),
@@ -112,7 +112,7 @@ describe('reference kernels', () => {
     }));
 
   it('contiguous() copies only what is not already row-major', () => {
-    const v = T.tensor([1, 2, 3, 4, 5, 6], [2, 3]).view;
+    const v = T.tensor([1, 2, 3, 4, 5, 6], [2, 3]).hostView();
     expect(k.contiguous(v)).toBe(v);
     const t = v.transpose(1, 0);
     const c = k.contiguous(t);
@@ -121,8 +121,8 @@ describe('reference kernels', () => {
   });
 
   it('assign() writes through a strided destination', () => {
-    const dst = T.zeros([3, 4]).view;
-    k.assign(dst.step(1, 2), T.tensor([1, 2, 3, 4, 5, 6], [3, 2]).view);
+    const dst = T.zeros([3, 4]).hostView();
+    k.assign(dst.step(1, 2), T.tensor([1, 2, 3, 4, 5, 6], [3, 2]).hostView());
     expect(Array.from(dst.data)).toEqual([1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0]);
     const filled = k.fill([2], 'float64', 3);
     expect(filled.data).toBeInstanceOf(Float64Array);

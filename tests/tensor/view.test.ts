@@ -50,7 +50,7 @@ describe('views', () => {
 
   it('forEachOffset and copyToArray walk any layout in row-major order', () =>
     property(fc.record({ shape: shape(0, 4, 4), layout, seed }), (c) => {
-      const v = leaf(c.shape, { layout: c.layout, seed: c.seed }).view;
+      const v = leaf(c.shape, { layout: c.layout, seed: c.seed }).hostView();
       const expected = rowMajorByGet(v);
       const seen: number[] = [];
       forEachOffset(v.shape, v.stride, v.offset, (off) => seen.push(v.data[off]!));

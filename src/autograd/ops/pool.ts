@@ -3,7 +3,7 @@
  * the global average over all positions.
  */
 import { defineOp, type OpFn } from '../engine.js';
-import type { Pool2dParams } from '../../tensor/backend.js';
+import type { Pool2dParams, PoolIndices } from '../../tensor/backend.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { mean } from './reduce.js';
@@ -41,12 +41,12 @@ const maxPool2dOp = defineOp<Pool2dParams>('maxPool2d', {
     return out;
   },
   backward: (g, [x], _p, saved) => [
-    maxPool2dGradOp([g], { argmax: saved.argmax as Int32Array, xShape: x!.shape }),
+    maxPool2dGradOp([g], { argmax: saved.argmax as PoolIndices, xShape: x!.shape }),
   ],
 });
 
 /** Scatters g into zeros of x's shape at the argmax positions. Linear in g; its gradient gathers back. */
-const maxPool2dGradOp = defineOp<{ argmax: Int32Array; xShape: readonly number[] }>('maxPool2dGrad', {
+const maxPool2dGradOp = defineOp<{ argmax: PoolIndices; xShape: readonly number[] }>('maxPool2dGrad', {
   forward: (k, [g], { argmax, xShape }) => k.maxPool2dBackward(g!, argmax, xShape),
   backward: () => {
     throw new Error('maxPool2d: second derivatives are not supported');

@@ -7,14 +7,12 @@ import { normalizeAxes, reducedShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { div, eq, mul } from './elementwise.js';
 import { expand, reshape } from './shape-ops.js';
-import ndarray from 'ndarray';
+import { reshapeRowMajor } from '../../tensor/view.js';
 
 type ReduceAttrs = { axes: number[]; keepDims: boolean };
 
-/** The output view of a keepdims reduction, reshaped to drop the axes when asked. */
-function shaped(view: ndarray.NdArray<Float32Array | Float64Array>, shape: number[]) {
-  return ndarray(view.data, shape, undefined, 0);
-}
+/** The output view of a keepdims reduction (row-major), reshaped to drop the axes when asked. */
+const shaped = reshapeRowMajor;
 
 /** g reshaped to keep the reduced axes, then broadcast to the input's shape. */
 function spread(g: Tensor, x: Tensor, axes: number[]): Tensor {

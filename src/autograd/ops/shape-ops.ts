@@ -14,7 +14,7 @@ import {
   ShapeError,
 } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { broadcastStrides, isContiguous, zerosView } from '../../tensor/view.js';
+import { broadcastStrides, isContiguous } from '../../tensor/view.js';
 import { dtypeOf } from '../../tensor/view.js';
 
 // ------------------------------------------------------------------ reshape
@@ -203,7 +203,7 @@ const concatOp = defineOp<{ axis: number }>('concat', {
   forward: (k, xs, { axis }) => {
     const shape = [...xs[0]!.shape];
     shape[axis] = xs.reduce((s, x) => s + x.shape[axis]!, 0);
-    const out = zerosView(dtypeOf(xs[0]!.data), shape);
+    const out = k.fill(shape, dtypeOf(xs[0]!.data), 0);
     let at = 0;
     for (const x of xs) {
       const lo = shape.map((_, i) => (i === axis ? at : 0));

@@ -11,9 +11,9 @@
  * Defaults: β1 = 0.9, β2 = 0.999, eps = 1e-8. LPL-SPEC.md: lr 1e-3, wd 1.5e-6
  * on weights only (see `weightDecayGroups`).
  */
+import { getBackend } from '../../tensor/registry.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { allocate } from '../../tensor/view.js';
-import { gradValues, Optimizer, type ParamGroup } from './optimizer.js';
+import { gradView, Optimizer, type ParamGroup } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -35,29 +35,21 @@ export class Adam extends Optimizer {
 
   step(): void {
     const { beta1, beta2, eps } = this;
+    const k = getBackend();
     for (const group of this.groups) {
       group.params.forEach((p, i) => {
-        const grad = gradValues(p);
-        if (!grad) return; // PyTorch skips parameters without a gradient (and does not count the step)
-        const key = group.keys[i]!;
-        let s = this.perParam.get(key);
-        if (!s) {
-          s = { step: 0, buffers: { m: allocate(p.dtype, p.size), v: allocate(p.dtype, p.size) } };
-          this.perParam.set(key, s);
-        }
+        const g = gradView(p, 'adam');
+        if (!g) return; // PyTorch skips parameters without a gradient (and does not count the step)
+        const s = this.stateOf(group.keys[i]!, p, ['m', 'v']);
         s.step++;
-        const m = s.buffers.m!;
-        const v = s.buffers.v!;
-        const theta = p.view.data;
-        const wd = group.weightDecay;
-        const stepSize = group.lr / (1 - beta1 ** s.step);
-        const sqrtBias2 = Math.sqrt(1 - beta2 ** s.step);
-        for (let j = 0; j < theta.length; j++) {
-          const g = grad[j]! + wd * theta[j]!;
-          m[j] = beta1 * m[j]! + (1 - beta1) * g;
-          v[j] = beta2 * v[j]! + (1 - beta2) * g * g;
-          theta[j] = theta[j]! - (stepSize * m[j]!) / (Math.sqrt(v[j]!) / sqrtBias2 + eps);
-        }
+        k.adamUpdate(p.view, g, s.buffers.m!.view, s.buffers.v!.view, {
+          beta1,
+          beta2,
+          eps,
+          weightDecay: group.weightDecay,
+          stepSize: group.lr / (1 - beta1 ** s.step),
+          sqrtBias2: Math.sqrt(1 - beta2 ** s.step),
+        });
       });
     }
   }

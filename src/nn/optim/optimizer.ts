@@ -2,12 +2,16 @@
  * What every optimizer shares: parameter groups with their own learning rate
  * and weight decay, `zeroGrad()`, and a state that can be saved and restored.
  *
- * Parameters are updated in place on their data, outside the autograd tape.
- * An update is a plain loop over the parameter's elements (the optimizer is
- * the one place where the numbers are simply read and written).
+ * Parameters are updated in place on their data, outside the autograd tape,
+ * by one backend kernel per parameter (`adamUpdate`, `sgdUpdate`): on a
+ * device backend the parameters and the optimizer's buffers never leave the
+ * device. The reference backend's kernels are the plain loops that say what
+ * an update is.
  */
-import type { FloatArray } from '../../tensor/backend.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import type { FloatArray, View } from '../../tensor/backend.js';
+import { getBackend } from '../../tensor/registry.js';
+import { fromArray, zeros, type Tensor } from '../../tensor/tensor.js';
+import { formatShape } from '../../tensor/shape.js';
 import { isContiguous } from '../../tensor/view.js';
 
 /** Parameters that share hyper-parameters. `names` (optional) key their saved state. */
@@ -27,7 +31,7 @@ export interface ResolvedGroup {
   weightDecay: number;
 }
 
-/** Everything needed to resume: per-group hyper-parameters, per-parameter step counts and buffers. */
+/** Everything needed to resume: per-group hyper-parameters, per-parameter step counts and buffers (host copies). */
 export interface OptimizerState {
   kind: string;
   groups: { lr: number; weightDecay: number }[];
@@ -36,8 +40,8 @@ export interface OptimizerState {
 
 export abstract class Optimizer {
   readonly groups: ResolvedGroup[];
-  /** Step count and buffers (e.g. Adam's m and v) by parameter key. */
-  protected readonly perParam = new Map<string, { step: number; buffers: Record<string, FloatArray> }>();
+  /** Step count and buffers (e.g. Adam's m and v, shaped like the parameter) by parameter key. */
+  protected readonly perParam = new Map<string, { step: number; buffers: Record<string, Tensor> }>();
 
   constructor(
     readonly kind: string,
@@ -79,12 +83,12 @@ export abstract class Optimizer {
     for (const g of this.groups) g.lr = lr;
   }
 
-  /** A copy of the state (buffers copied), for checkpoints. */
-  state(): OptimizerState {
+  /** A copy of the state (buffers read back to the host), for checkpoints. */
+  async state(): Promise<OptimizerState> {
     const params: OptimizerState['params'] = {};
     for (const [key, s] of this.perParam) {
       const buffers: Record<string, FloatArray> = {};
-      for (const [name, b] of Object.entries(s.buffers)) buffers[name] = b.slice();
+      for (const [name, b] of Object.entries(s.buffers)) buffers[name] = await b.data();
       params[key] = { step: s.step, buffers };
     }
     return {
@@ -118,12 +122,31 @@ export abstract class Optimizer {
       this.groups[i]!.lr = g.lr;
       this.groups[i]!.weightDecay = g.weightDecay;
     });
+    const shapes = new Map<string, readonly number[]>();
+    for (const g of this.groups) g.keys.forEach((k, i) => shapes.set(k, g.params[i]!.shape));
     this.perParam.clear();
     for (const [key, s] of Object.entries(state.params)) {
-      const buffers: Record<string, FloatArray> = {};
-      for (const [name, b] of Object.entries(s.buffers)) buffers[name] = b.slice();
+      const buffers: Record<string, Tensor> = {};
+      for (const [name, b] of Object.entries(s.buffers))
+        buffers[name] = fromArray(b.slice(), shapes.get(key)!);
       this.perParam.set(key, { step: s.step, buffers });
     }
+  }
+
+  /** The state of parameter `key` (its buffers created as zeros shaped like p on first use). */
+  protected stateOf(
+    key: string,
+    p: Tensor,
+    bufferNames: readonly string[],
+  ): { step: number; buffers: Record<string, Tensor> } {
+    let s = this.perParam.get(key);
+    if (!s) {
+      const buffers: Record<string, Tensor> = {};
+      for (const name of bufferNames) buffers[name] = zeros(p.shape, { dtype: p.dtype });
+      s = { step: 0, buffers };
+      this.perParam.set(key, s);
+    }
+    return s;
   }
 }
 
@@ -131,12 +154,27 @@ function isGroupList(x: readonly ParamGroup[] | readonly Tensor[]): x is readonl
   return x.length > 0 && 'params' in (x[0] as object);
 }
 
-/** The gradient's values in row-major order (a copy only when the gradient is a strided view). */
-export function gradValues(p: Tensor): FloatArray | null {
+/**
+ * The gradient of p as a row-major view on the backend in use (a copy only
+ * when the gradient is a strided view), or null when none arrived. Checks
+ * that p and its gradient live where that backend keeps its data.
+ */
+export function gradView(p: Tensor, kind: string): View | null {
   const g = p.grad;
   if (!g) return null;
-  if (isContiguous(g.view) && g.view.offset === 0 && g.view.data.length === g.size) return g.view.data;
-  return g.toArray();
+  const k = getBackend();
+  for (const [what, t] of [
+    ['parameter', p],
+    ['gradient', g],
+  ] as const) {
+    if (t.device !== k.device) {
+      throw new Error(
+        `${kind}: a ${formatShape(t.shape)} ${what} lives on '${t.device}' but the backend in use, ` +
+          `'${k.name}', keeps its data on '${k.device}'`,
+      );
+    }
+  }
+  return k.contiguous(g.view);
 }
 
 /**

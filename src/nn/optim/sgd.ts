@@ -7,9 +7,9 @@
  *   buf ← μ·buf + g          afterwards
  *   θ ← θ − lr·buf           (Nesterov: θ ← θ − lr·(g + μ·buf))
  */
+import { getBackend } from '../../tensor/registry.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { allocate } from '../../tensor/view.js';
-import { gradValues, Optimizer, type ParamGroup } from './optimizer.js';
+import { gradView, Optimizer, type ParamGroup } from './optimizer.js';
 
 export interface SgdOptions {
   lr?: number;
@@ -30,30 +30,21 @@ export class SGD extends Optimizer {
 
   step(): void {
     const mu = this.momentum;
+    const k = getBackend();
     for (const group of this.groups) {
       group.params.forEach((p, i) => {
-        const grad = gradValues(p);
-        if (!grad) return;
-        const key = group.keys[i]!;
-        let s = this.perParam.get(key);
-        const first = !s;
-        if (!s) {
-          s = { step: 0, buffers: mu !== 0 ? { momentum: allocate(p.dtype, p.size) } : {} };
-          this.perParam.set(key, s);
-        }
+        const g = gradView(p, 'sgd');
+        if (!g) return;
+        const first = !this.perParam.has(group.keys[i]!);
+        const s = this.stateOf(group.keys[i]!, p, mu !== 0 ? ['momentum'] : []);
         s.step++;
-        const buf = s.buffers.momentum;
-        const theta = p.view.data;
-        const wd = group.weightDecay;
-        for (let j = 0; j < theta.length; j++) {
-          const g = grad[j]! + wd * theta[j]!;
-          let update = g;
-          if (buf) {
-            buf[j] = first ? g : mu * buf[j]! + g;
-            update = this.nesterov ? g + mu * buf[j]! : buf[j]!;
-          }
-          theta[j] = theta[j]! - group.lr * update;
-        }
+        k.sgdUpdate(p.view, g, s.buffers.momentum?.view ?? null, {
+          lr: group.lr,
+          weightDecay: group.weightDecay,
+          momentum: mu,
+          nesterov: this.nesterov,
+          first,
+        });
       });
     }
   }

@@ -18,7 +18,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import type {
+  AdamStep,
   Backend,
+  FloatArray,
+  PoolIndices,
+  SgdStep,
   BinaryOp,
   Conv2dParams,
   DType,
@@ -30,7 +34,7 @@ import type {
 import { Rng } from '../random.js';
 import { sizeOf, windowOutputSize, type Shape } from '../shape.js';
 import { viewOf } from '../view.js';
-import { availableBackends, backendByName } from '../backend.js';
+import { availableBackends, backendByName } from '../registry.js';
 import { HEAVY_KERNELS } from './timing.js';
 
 export type HeavyKernel = (typeof HEAVY_KERNELS)[number];
@@ -223,6 +227,27 @@ export class CompositeBackend implements Backend {
   ) {
     const parts = HEAVY_KERNELS.map((k) => `${k}=${kernels[k].name}`).join(',');
     this.name = `auto(${base.name};${parts})`;
+    for (const k of Object.values(kernels)) {
+      if (k.device !== base.device) {
+        throw new Error(
+          `auto: backend '${k.name}' keeps its data on '${k.device}', '${base.name}' on '${base.device}'; ` +
+            'a composite backend mixes only backends that share memory',
+        );
+      }
+    }
+  }
+
+  get device(): string {
+    return this.base.device;
+  }
+  upload(values: FloatArray, shape: Shape): View {
+    return this.base.upload(values, shape);
+  }
+  read(x: View): Promise<FloatArray> {
+    return this.base.read(x);
+  }
+  copy(x: View): View {
+    return this.base.copy(x);
   }
 
   matmul(a: View, b: View): View {
@@ -254,10 +279,10 @@ export class CompositeBackend implements Backend {
   reduce(op: ReduceOp, x: View, axes: readonly number[]): View {
     return this.base.reduce(op, x, axes);
   }
-  maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: Int32Array } {
+  maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: PoolIndices } {
     return this.base.maxPool2d(x, p);
   }
-  maxPool2dBackward(gy: View, argmax: Int32Array, xShape: Shape): View {
+  maxPool2dBackward(gy: View, argmax: PoolIndices, xShape: Shape): View {
     return this.base.maxPool2dBackward(gy, argmax, xShape);
   }
   avgPool2d(x: View, p: Pool2dParams): View {
@@ -274,5 +299,11 @@ export class CompositeBackend implements Backend {
   }
   assign(dst: View, src: View): void {
     this.base.assign(dst, src);
+  }
+  adamUpdate(theta: View, g: View, m: View, v: View, h: AdamStep): void {
+    this.base.adamUpdate(theta, g, m, v, h);
+  }
+  sgdUpdate(theta: View, g: View, buf: View | null, h: SgdStep): void {
+    this.base.sgdUpdate(theta, g, buf, h);
   }
 }

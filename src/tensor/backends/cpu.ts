@@ -20,7 +20,7 @@
  *
  * Call `dispose()` to stop the worker threads (they never keep a process alive).
  */
-import type { BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp, View } from '../backend.js';
+import type { BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp, HostView } from '../backend.js';
 import { sizeOf, type Shape } from '../shape.js';
 import { dtypeOf, isContiguous, zerosView } from '../view.js';
 import { conv2dForward, conv2dInputGrad, conv2dReluParamGrads, conv2dWeightGrad } from './cpu/conv.js';
@@ -46,67 +46,73 @@ export class CpuBackend extends ReferenceBackend {
     return this.runtime.threads;
   }
 
-  override matmul(a: View, b: View): View {
+  override matmul(a: HostView, b: HostView): HostView {
     return matmul(this.runtime, a, b);
   }
 
-  override conv2d(x: View, w: View, bias: View | null, p: Conv2dParams, relu = false): View {
+  override conv2d(x: HostView, w: HostView, bias: HostView | null, p: Conv2dParams, relu = false): HostView {
     return conv2dForward(this.runtime, x, w, bias, p, relu);
   }
 
-  override conv2dBackwardInput(gy: View, w: View, xShape: Shape, p: Conv2dParams): View {
+  override conv2dBackwardInput(gy: HostView, w: HostView, xShape: Shape, p: Conv2dParams): HostView {
     return conv2dInputGrad(this.runtime, gy, w, xShape, p);
   }
 
-  override conv2dBackwardWeight(x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
+  override conv2dBackwardWeight(x: HostView, gy: HostView, wShape: Shape, p: Conv2dParams): HostView {
     return conv2dWeightGrad(this.runtime, x, gy, wShape, p);
   }
 
-  override conv2dReluBackwardParams(x: View, gy: View, y: View, wShape: Shape, p: Conv2dParams): View {
+  override conv2dReluBackwardParams(
+    x: HostView,
+    gy: HostView,
+    y: HostView,
+    wShape: Shape,
+    p: Conv2dParams,
+  ): HostView {
     return conv2dReluParamGrads(this.runtime, x, gy, y, wShape, p);
   }
 
-  override unary(op: UnaryOp, x: View, param = 0): View {
+  override unary(op: UnaryOp, x: HostView, param = 0): HostView {
     return elementwise.unary(op, x, param) ?? super.unary(op, x, param);
   }
 
-  override binary(op: BinaryOp, a: View, b: View): View {
+  override binary(op: BinaryOp, a: HostView, b: HostView): HostView {
     return elementwise.binary(op, a, b) ?? super.binary(op, a, b);
   }
 
-  override reluBackward(g: View, x: View): View {
+  override reluBackward(g: HostView, x: HostView): HostView {
     return elementwise.reluBackward(g, x) ?? super.reluBackward(g, x);
   }
 
-  override reduce(op: ReduceOp, x: View, axes: readonly number[]): View {
+  override reduce(op: ReduceOp, x: HostView, axes: readonly number[]): HostView {
     return elementwise.reduce(op, x, axes) ?? super.reduce(op, x, axes);
   }
 
-  override contiguous(x: View): View {
+  override contiguous(x: HostView): HostView {
     if (isContiguous(x) && x.offset === 0 && x.data.length === sizeOf(x.shape)) return x;
     const out = zerosView(dtypeOf(x.data), x.shape);
     return elementwise.copyStrided(out, x) ? out : super.contiguous(x);
   }
 
-  override assign(dst: View, src: View): void {
+  override assign(dst: HostView, src: HostView): void {
     // Overlapping views of one array are copied through a temporary by the reference.
     const sameShape = dst.shape.length === src.shape.length && dst.shape.every((d, i) => d === src.shape[i]);
     if (!sameShape || dst.data === src.data || !elementwise.copyStrided(dst, src)) super.assign(dst, src);
   }
 
-  override maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: Int32Array } {
+  override maxPool2d(x: HostView, p: Pool2dParams): { out: HostView; argmax: Int32Array } {
     return isPool2x2(x, p) ? maxPool2x2(x) : super.maxPool2d(x, p);
   }
 
-  override maxPool2dBackward(gy: View, argmax: Int32Array, xShape: Shape): View {
+  override maxPool2dBackward(gy: HostView, argmax: Int32Array, xShape: Shape): HostView {
     return maxPoolBackward(gy, argmax, xShape) ?? super.maxPool2dBackward(gy, argmax, xShape);
   }
 
-  override avgPool2d(x: View, p: Pool2dParams): View {
+  override avgPool2d(x: HostView, p: Pool2dParams): HostView {
     return isPool2x2(x, p) ? avgPool2x2(x) : super.avgPool2d(x, p);
   }
 
-  override avgPool2dBackward(gy: View, xShape: Shape, p: Pool2dParams): View {
+  override avgPool2dBackward(gy: HostView, xShape: Shape, p: Pool2dParams): HostView {
     return isPool2x2(gy, p) ? avgPool2x2Backward(gy, xShape) : super.avgPool2dBackward(gy, xShape, p);
   }
 

@@ -12,7 +12,7 @@
  */
 import type { GPU, IKernelRunShortcut, KernelFunction } from 'gpu.js';
 import ndarray from 'ndarray';
-import type { Conv2dParams, View } from '../backend.js';
+import type { Conv2dParams, HostView } from '../backend.js';
 import { broadcastShapes, sizeOf, windowOutputSize, type Shape } from '../shape.js';
 import { broadcastStrides, copyToArray, forEachOffset, zerosView } from '../view.js';
 import {
@@ -80,7 +80,7 @@ export class GpujsBackend extends CpuBackend {
     super.dispose();
   }
 
-  override matmul(a: View, b: View): View {
+  override matmul(a: HostView, b: HostView): HostView {
     if (!(a.data instanceof Float32Array) || !(b.data instanceof Float32Array)) return super.matmul(a, b);
     // a: [...batchA, M, K], b: [...batchB, K, N] -> [...batch, M, N]
     const M = a.shape[a.shape.length - 2]!;
@@ -106,7 +106,7 @@ export class GpujsBackend extends CpuBackend {
   }
 
   /** With `relu`, the gpu.js convolution followed by the cpu backend's relu. */
-  override conv2d(x: View, w: View, bias: View | null, p: Conv2dParams, relu = false): View {
+  override conv2d(x: HostView, w: HostView, bias: HostView | null, p: Conv2dParams, relu = false): HostView {
     if (!(x.data instanceof Float32Array) || !(w.data instanceof Float32Array)) {
       return super.conv2d(x, w, bias, p, relu);
     }
@@ -115,11 +115,16 @@ export class GpujsBackend extends CpuBackend {
     if (N * O * OH * OW === 0 || c.C * c.KH * c.KW === 0) return super.conv2d(x, w, bias, p, relu);
     const biasData = bias ? float32(this.contiguous(bias).data) : new Float32Array(O);
     const kernel = this.kernel('conv2d', conv2dKernel, N * O * OH * OW, c);
-    const y = ndarray(kernel(this.flat(x), this.flat(w), biasData) as Float32Array, [N, O, OH, OW]) as View;
+    const y = ndarray(kernel(this.flat(x), this.flat(w), biasData) as Float32Array, [
+      N,
+      O,
+      OH,
+      OW,
+    ]) as HostView;
     return relu ? this.unary('relu', y) : y;
   }
 
-  override conv2dBackwardInput(gy: View, w: View, xShape: Shape, p: Conv2dParams): View {
+  override conv2dBackwardInput(gy: HostView, w: HostView, xShape: Shape, p: Conv2dParams): HostView {
     if (!(gy.data instanceof Float32Array) || !(w.data instanceof Float32Array)) {
       return super.conv2dBackwardInput(gy, w, xShape, p);
     }
@@ -127,10 +132,10 @@ export class GpujsBackend extends CpuBackend {
     if (sizeOf(xShape) === 0 || sizeOf(gy.shape) === 0) return super.conv2dBackwardInput(gy, w, xShape, p);
     const kernel = this.kernel('conv2dBackwardInput', conv2dBackwardInputKernel, sizeOf(xShape), c);
     const gx = kernel(this.flat(gy), this.flat(w)) as Float32Array;
-    return ndarray(gx, [...xShape]) as View;
+    return ndarray(gx, [...xShape]) as HostView;
   }
 
-  override conv2dBackwardWeight(x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
+  override conv2dBackwardWeight(x: HostView, gy: HostView, wShape: Shape, p: Conv2dParams): HostView {
     if (!(x.data instanceof Float32Array) || !(gy.data instanceof Float32Array)) {
       return super.conv2dBackwardWeight(x, gy, wShape, p);
     }
@@ -138,16 +143,22 @@ export class GpujsBackend extends CpuBackend {
     if (sizeOf(wShape) === 0 || sizeOf(gy.shape) === 0) return super.conv2dBackwardWeight(x, gy, wShape, p);
     const kernel = this.kernel('conv2dBackwardWeight', conv2dBackwardWeightKernel, sizeOf(wShape), c);
     const gw = kernel(this.flat(x), this.flat(gy)) as Float32Array;
-    return ndarray(gw, [...wShape]) as View;
+    return ndarray(gw, [...wShape]) as HostView;
   }
 
   /** The unfused kernels, so that the weight gradient is the gpu.js one. */
-  override conv2dReluBackwardParams(x: View, gy: View, y: View, wShape: Shape, p: Conv2dParams): View {
+  override conv2dReluBackwardParams(
+    x: HostView,
+    gy: HostView,
+    y: HostView,
+    wShape: Shape,
+    p: Conv2dParams,
+  ): HostView {
     return conv2dReluBackwardParamsByParts(this, x, gy, y, wShape, p);
   }
 
   /** The row-major Float32Array of a view's elements (the view's own data when already so). */
-  private flat(v: View): Float32Array {
+  private flat(v: HostView): Float32Array {
     return float32(this.contiguous(v).data);
   }
 
@@ -195,7 +206,7 @@ function convConstants(xShape: Shape, wShape: Shape, p: Conv2dParams): ConvConst
 }
 
 /** The data offset of the matrix of each batch element, for a view broadcast to `batch`. */
-function batchOffsets(batch: Shape, ownBatch: Shape, v: View): number[] {
+function batchOffsets(batch: Shape, ownBatch: Shape, v: HostView): number[] {
   const strides = broadcastStrides(ownBatch, v.stride.slice(0, -2), batch);
   const offsets: number[] = [];
   forEachOffset(batch, strides, v.offset, (off) => offsets.push(off));
@@ -207,7 +218,7 @@ function batchOffsets(batch: Shape, ownBatch: Shape, v: View): number[] {
  * flat array with (row, col) strides. A row-major or column-major (transposed)
  * matrix is passed as a subarray without copying; anything else is copied.
  */
-function denseMatrix(v: View, offset: number): { data: Float32Array; row: number; col: number } {
+function denseMatrix(v: HostView, offset: number): { data: Float32Array; row: number; col: number } {
   const rows = v.shape[v.shape.length - 2]!;
   const cols = v.shape[v.shape.length - 1]!;
   const [sRow, sCol] = v.stride.slice(-2) as [number, number];
@@ -215,11 +226,11 @@ function denseMatrix(v: View, offset: number): { data: Float32Array; row: number
   const span = data.subarray(offset, offset + rows * cols);
   if ((sCol === 1 || cols === 1) && (sRow === cols || rows === 1)) return { data: span, row: cols, col: 1 };
   if ((sRow === 1 || rows === 1) && (sCol === rows || cols === 1)) return { data: span, row: 1, col: rows };
-  const matrix = ndarray(v.data, [rows, cols], [sRow, sCol], offset) as View;
+  const matrix = ndarray(v.data, [rows, cols], [sRow, sCol], offset) as HostView;
   return { data: float32(copyToArray(matrix)), row: cols, col: 1 };
 }
 
-function float32(data: View['data']): Float32Array {
+function float32(data: HostView['data']): Float32Array {
   if (!(data instanceof Float32Array)) throw new Error('gpujs: expected float32 data');
   return data;
 }

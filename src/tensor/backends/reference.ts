@@ -4,15 +4,19 @@
  * favours obviousness over speed. Works for float32 and float64 (sums are
  * accumulated in JavaScript's float64 numbers, then stored in the output dtype).
  */
-import type {
-  Backend,
-  BinaryOp,
-  Conv2dParams,
-  DType,
-  Pool2dParams,
-  ReduceOp,
-  UnaryOp,
-  View,
+import {
+  HOST,
+  type AdamStep,
+  type Backend,
+  type BinaryOp,
+  type Conv2dParams,
+  type DType,
+  type FloatArray,
+  type Pool2dParams,
+  type ReduceOp,
+  type SgdStep,
+  type UnaryOp,
+  type HostView,
 } from '../backend.js';
 import {
   broadcastShapes,
@@ -60,27 +64,40 @@ export const binaryFunctions: Record<BinaryOp, (a: number, b: number) => number>
  */
 export function conv2dReluBackwardParamsByParts(
   k: Backend,
-  x: View,
-  gy: View,
-  y: View,
+  x: HostView,
+  gy: HostView,
+  y: HostView,
   wShape: Shape,
   p: Conv2dParams,
-): View {
+): HostView {
   const gm = k.reluBackward(gy, y);
   const dw = k.conv2dBackwardWeight(x, gm, wShape, p);
   const db = k.reduce('sum', gm, [0, 2, 3]);
   // [∂L/∂w row-major, then ∂L/∂b]; a row-major view holds exactly its elements from offset 0
   const weights = sizeOf(wShape);
   const out = zerosView(dtypeOf(dw.data), [weights + wShape[0]!]);
-  out.data.set(k.contiguous(dw).data);
-  out.data.set(k.contiguous(db).data, weights);
+  out.data.set((k.contiguous(dw) as HostView).data); // k is a host backend: its views hold typed arrays
+  out.data.set((k.contiguous(db) as HostView).data, weights);
   return out;
 }
 
 export class ReferenceBackend implements Backend {
   readonly name: string = 'reference';
+  readonly device = HOST;
 
-  unary(op: UnaryOp, x: View, param = 0): View {
+  upload(values: FloatArray, shape: Shape): HostView {
+    return viewOf(values, shape);
+  }
+
+  read(x: HostView): Promise<FloatArray> {
+    return Promise.resolve(copyToArray(x));
+  }
+
+  copy(x: HostView): HostView {
+    return viewOf(copyToArray(x), x.shape);
+  }
+
+  unary(op: UnaryOp, x: HostView, param = 0): HostView {
     const f = unaryFunctions[op];
     const out = zerosView(dtypeOf(x.data), x.shape);
     const o = out.data;
@@ -92,7 +109,7 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  binary(op: BinaryOp, a: View, b: View): View {
+  binary(op: BinaryOp, a: HostView, b: HostView): HostView {
     const f = binaryFunctions[op];
     const shape = broadcastShapes(op, a.shape, b.shape);
     const out = zerosView(dtypeOf(a.data), shape);
@@ -108,7 +125,7 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  reluBackward(g: View, x: View): View {
+  reluBackward(g: HostView, x: HostView): HostView {
     if (!sameShape(g.shape, x.shape)) {
       throw new ShapeError(`reluBackward: g ${formatShape(g.shape)} and x ${formatShape(x.shape)} differ`);
     }
@@ -123,7 +140,7 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  reduce(op: ReduceOp, x: View, axes: readonly number[]): View {
+  reduce(op: ReduceOp, x: HostView, axes: readonly number[]): HostView {
     // out has x's shape with the reduced axes set to 1 (keepdims).
     const outShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const out = zerosView(dtypeOf(x.data), outShape);
@@ -143,7 +160,7 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  matmul(a: View, b: View): View {
+  matmul(a: HostView, b: HostView): HostView {
     // a: [...batchA, M, K], b: [...batchB, K, N] -> [...batch, M, N]
     const M = a.shape[a.shape.length - 2]!;
     const K = a.shape[a.shape.length - 1]!;
@@ -170,7 +187,7 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  conv2d(x: View, w: View, bias: View | null, p: Conv2dParams, relu = false): View {
+  conv2d(x: HostView, w: HostView, bias: HostView | null, p: Conv2dParams, relu = false): HostView {
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [O, , KH, KW] = w.shape as [number, number, number, number];
     const [sh, sw] = p.stride;
@@ -204,11 +221,11 @@ export class ReferenceBackend implements Backend {
     return relu ? this.unary('relu', out) : out;
   }
 
-  conv2dReluBackwardParams(x: View, gy: View, y: View, wShape: Shape, p: Conv2dParams): View {
+  conv2dReluBackwardParams(x: HostView, gy: HostView, y: HostView, wShape: Shape, p: Conv2dParams): HostView {
     return conv2dReluBackwardParamsByParts(this, x, gy, y, wShape, p);
   }
 
-  conv2dBackwardInput(gy: View, w: View, xShape: Shape, p: Conv2dParams): View {
+  conv2dBackwardInput(gy: HostView, w: HostView, xShape: Shape, p: Conv2dParams): HostView {
     const [N, C, H, W] = xShape as [number, number, number, number];
     const [O, , KH, KW] = w.shape as [number, number, number, number];
     const [, , OH, OW] = gy.shape as [number, number, number, number];
@@ -240,7 +257,7 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  conv2dBackwardWeight(x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
+  conv2dBackwardWeight(x: HostView, gy: HostView, wShape: Shape, p: Conv2dParams): HostView {
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [O, , KH, KW] = wShape as [number, number, number, number];
     const [, , OH, OW] = gy.shape as [number, number, number, number];
@@ -272,7 +289,7 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: Int32Array } {
+  maxPool2d(x: HostView, p: Pool2dParams): { out: HostView; argmax: Int32Array } {
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [KH, KW] = p.kernel;
     const [sh, sw] = p.stride;
@@ -303,7 +320,7 @@ export class ReferenceBackend implements Backend {
     return { out, argmax };
   }
 
-  maxPool2dBackward(gy: View, argmax: Int32Array, xShape: Shape): View {
+  maxPool2dBackward(gy: HostView, argmax: Int32Array, xShape: Shape): HostView {
     const G = this.contiguous(gy);
     const out = zerosView(dtypeOf(gy.data), xShape);
     // ∂L/∂x[argmax[o]] += ∂L/∂y[o]
@@ -311,7 +328,7 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  avgPool2d(x: View, p: Pool2dParams): View {
+  avgPool2d(x: HostView, p: Pool2dParams): HostView {
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const [KH, KW] = p.kernel;
     const [sh, sw] = p.stride;
@@ -332,7 +349,7 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  avgPool2dBackward(gy: View, xShape: Shape, p: Pool2dParams): View {
+  avgPool2dBackward(gy: HostView, xShape: Shape, p: Pool2dParams): HostView {
     const [N, C, H, W] = xShape as [number, number, number, number];
     const [KH, KW] = p.kernel;
     const [sh, sw] = p.stride;
@@ -350,24 +367,61 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  contiguous(x: View): View {
+  contiguous(x: HostView): HostView {
     if (isContiguous(x) && x.offset === 0 && x.data.length === sizeOf(x.shape)) return x;
     return viewOf(copyToArray(x), x.shape);
   }
 
-  fill(shape: Shape, dtype: DType, value: number): View {
+  fill(shape: Shape, dtype: DType, value: number): HostView {
     const v = zerosView(dtype, shape);
     if (value !== 0) v.data.fill(value);
     return v;
   }
 
-  assign(dst: View, src: View): void {
+  assign(dst: HostView, src: HostView): void {
     const values = copyToArray(src);
     let i = 0;
     forEachOffset(dst.shape, dst.stride, dst.offset, (off) => {
       dst.data[off] = values[i++]!;
     });
   }
+
+  adamUpdate(theta: HostView, g: HostView, m: HostView, v: HostView, h: AdamStep): void {
+    const [T, G, Mm, V] = [theta, g, m, v].map((x) => rowMajorData('adamUpdate', x, theta.shape));
+    const { beta1, beta2, eps, weightDecay: wd, stepSize, sqrtBias2 } = h;
+    for (let j = 0; j < T!.length; j++) {
+      const gj = G![j]! + wd * T![j]!; // coupled L2 decay
+      Mm![j] = beta1 * Mm![j]! + (1 - beta1) * gj;
+      V![j] = beta2 * V![j]! + (1 - beta2) * gj * gj;
+      T![j] = T![j]! - (stepSize * Mm![j]!) / (Math.sqrt(V![j]!) / sqrtBias2 + eps);
+    }
+  }
+
+  sgdUpdate(theta: HostView, g: HostView, buf: HostView | null, h: SgdStep): void {
+    const T = rowMajorData('sgdUpdate', theta, theta.shape);
+    const G = rowMajorData('sgdUpdate', g, theta.shape);
+    const B = buf ? rowMajorData('sgdUpdate', buf, theta.shape) : null;
+    const { lr, weightDecay: wd, momentum: mu, nesterov, first } = h;
+    for (let j = 0; j < T.length; j++) {
+      const gj = G[j]! + wd * T[j]!;
+      let update = gj;
+      if (B) {
+        B[j] = first ? gj : mu * B[j]! + gj;
+        update = nesterov ? gj + mu * B[j]! : B[j]!;
+      }
+      T[j] = T[j]! - lr * update;
+    }
+  }
+}
+
+/** The elements of a row-major view as a typed array of exactly its size (a subarray, no copy). */
+function rowMajorData(kernel: string, x: HostView, shape: Shape): FloatArray {
+  if (!isContiguous(x) || !sameShape(x.shape, shape)) {
+    throw new ShapeError(
+      `${kernel}: operands must be row-major views of one shape ${formatShape(shape)}, got ${formatShape(x.shape)}`,
+    );
+  }
+  return x.data.subarray(x.offset, x.offset + sizeOf(shape));
 }
 
 /** The data offset of every element of a strided walk over `shape`, in row-major order. */

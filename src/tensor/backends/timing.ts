@@ -11,7 +11,11 @@
  * backend counts once, under its own name) and measured with performance.now().
  */
 import type {
+  AdamStep,
   Backend,
+  FloatArray,
+  PoolIndices,
+  SgdStep,
   BinaryOp,
   Conv2dParams,
   DType,
@@ -47,6 +51,10 @@ export class TimingBackend implements Backend {
     this.name = `timed(${inner.name})`;
   }
 
+  get device(): string {
+    return this.inner.device;
+  }
+
   /** Time and calls per kernel name since construction or the last reset(). */
   report(): Record<string, KernelTime> {
     return Object.fromEntries([...this.times].map(([k, t]) => [k, { ...t }]));
@@ -76,6 +84,16 @@ export class TimingBackend implements Backend {
     }
   }
 
+  upload(values: FloatArray, shape: Shape): View {
+    return this.time('upload', () => this.inner.upload(values, shape));
+  }
+  /** Not timed: reading waits for the device, which is not kernel time. */
+  read(x: View): Promise<FloatArray> {
+    return this.inner.read(x);
+  }
+  copy(x: View): View {
+    return this.time('copy', () => this.inner.copy(x));
+  }
   unary(op: UnaryOp, x: View, param?: number): View {
     return this.time('unary', () => this.inner.unary(op, x, param));
   }
@@ -105,10 +123,10 @@ export class TimingBackend implements Backend {
       this.inner.conv2dReluBackwardParams(x, gy, y, wShape, p),
     );
   }
-  maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: Int32Array } {
+  maxPool2d(x: View, p: Pool2dParams): { out: View; argmax: PoolIndices } {
     return this.time('maxPool2d', () => this.inner.maxPool2d(x, p));
   }
-  maxPool2dBackward(gy: View, argmax: Int32Array, xShape: Shape): View {
+  maxPool2dBackward(gy: View, argmax: PoolIndices, xShape: Shape): View {
     return this.time('maxPool2dBackward', () => this.inner.maxPool2dBackward(gy, argmax, xShape));
   }
   avgPool2d(x: View, p: Pool2dParams): View {
@@ -125,5 +143,11 @@ export class TimingBackend implements Backend {
   }
   assign(dst: View, src: View): void {
     this.time('assign', () => this.inner.assign(dst, src));
+  }
+  adamUpdate(theta: View, g: View, m: View, v: View, h: AdamStep): void {
+    this.time('adamUpdate', () => this.inner.adamUpdate(theta, g, m, v, h));
+  }
+  sgdUpdate(theta: View, g: View, buf: View | null, h: SgdStep): void {
+    this.time('sgdUpdate', () => this.inner.sgdUpdate(theta, g, buf, h));
   }
 }

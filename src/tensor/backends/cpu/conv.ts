@@ -11,7 +11,7 @@
  * NCHW order (one column group per image, see gemm.ts), otherwise into a
  * padded matrix that is reordered on the way out.
  */
-import type { Conv2dParams, DType, FloatArray, View } from '../../backend.js';
+import type { Conv2dParams, DType, FloatArray, HostView } from '../../backend.js';
 import { formatShape, sameShape, ShapeError, windowOutputSize, type Shape } from '../../shape.js';
 import { dtypeOf, zerosView } from '../../view.js';
 import { MR, NR, roundUp } from './blocking.js';
@@ -45,7 +45,7 @@ function gemmPerImage(
   k: number,
   a: MatrixSource,
   b: MatrixSource,
-  out: View,
+  out: HostView,
 ): void {
   const n = images * pixels;
   const direct = rows % MR === 0 && pixels % NR === 0;
@@ -89,12 +89,12 @@ function gemmPerImage(
 /** y [N,O,OH,OW] = conv2d(x, w) + bias, and with `relu` max(0, ·) of that, in the same pass as the bias. */
 export function conv2dForward(
   rt: GemmRuntime,
-  x: View,
-  w: View,
-  bias: View | null,
+  x: HostView,
+  w: HostView,
+  bias: HostView | null,
   p: Conv2dParams,
   relu = false,
-): View {
+): HostView {
   const dtype = dtypeOf(x.data);
   const g = geometry(x.shape, w.shape, p);
   const pixels = g.oh * g.ow;
@@ -120,8 +120,8 @@ export function conv2dForward(
  * `y > 0 ? y : 0` gives; float64 uses that comparison.
  */
 function addBiasRelu(
-  out: View,
-  bias: View | null,
+  out: HostView,
+  bias: HostView | null,
   images: number,
   channels: number,
   pixels: number,
@@ -148,7 +148,13 @@ function addBiasRelu(
 }
 
 /** ∂L/∂x [N,C,H,W] from ∂L/∂y [N,O,OH,OW] and w [O,C,KH,KW]. */
-export function conv2dInputGrad(rt: GemmRuntime, gy: View, w: View, xShape: Shape, p: Conv2dParams): View {
+export function conv2dInputGrad(
+  rt: GemmRuntime,
+  gy: HostView,
+  w: HostView,
+  xShape: Shape,
+  p: Conv2dParams,
+): HostView {
   const dtype = dtypeOf(gy.data);
   const g = geometry(xShape, w.shape, p);
   const out = zerosView(dtype, xShape);
@@ -172,7 +178,13 @@ export function conv2dInputGrad(rt: GemmRuntime, gy: View, w: View, xShape: Shap
 }
 
 /** ∂L/∂w [O,C,KH,KW] from x [N,C,H,W] and ∂L/∂y [N,O,OH,OW]. */
-export function conv2dWeightGrad(rt: GemmRuntime, x: View, gy: View, wShape: Shape, p: Conv2dParams): View {
+export function conv2dWeightGrad(
+  rt: GemmRuntime,
+  x: HostView,
+  gy: HostView,
+  wShape: Shape,
+  p: Conv2dParams,
+): HostView {
   const out = zerosView(dtypeOf(x.data), wShape);
   const g = geometry(x.shape, wShape, p);
   if (out.data.length === 0 || g.n * g.oh * g.ow === 0) return out;
@@ -193,12 +205,12 @@ export function conv2dWeightGrad(rt: GemmRuntime, x: View, gy: View, wShape: Sha
  */
 export function conv2dReluParamGrads(
   rt: GemmRuntime,
-  x: View,
-  gy: View,
-  y: View,
+  x: HostView,
+  gy: HostView,
+  y: HostView,
   wShape: Shape,
   p: Conv2dParams,
-): View {
+): HostView {
   if (!sameShape(gy.shape, y.shape)) {
     throw new ShapeError(
       `conv2dReluBackwardParams: ∂L/∂y ${formatShape(gy.shape)} and y ${formatShape(y.shape)} differ`,
@@ -227,7 +239,13 @@ export function conv2dReluParamGrads(
  * views (gy is often a broadcast from the average pool). gm is exact in float32
  * (a float32 times 0 or 1), so summing the product equals summing what is stored.
  */
-function maskedGradIntoHeap(gy: View, y: View, out: FloatArray, at: number, sums: Float64Array): void {
+function maskedGradIntoHeap(
+  gy: HostView,
+  y: HostView,
+  out: FloatArray,
+  at: number,
+  sums: Float64Array,
+): void {
   const [N, O, OH, OW] = gy.shape as [number, number, number, number];
   const [gn, go, gh, gw] = gy.stride as [number, number, number, number];
   const [yn, yo, yh, yw] = y.stride as [number, number, number, number];

@@ -2,7 +2,7 @@
  * Copying strided views into the heap, where the packers and the worker
  * threads can read them.
  */
-import type { View } from '../../backend.js';
+import type { HostView } from '../../backend.js';
 import { sizeOf } from '../../shape.js';
 import { forEachOffset, isContiguous } from '../../view.js';
 import type { Heap } from './heap.js';
@@ -18,7 +18,7 @@ export interface HeapView {
  * packed densely enough (a transpose, a permutation, a slice with small gaps:
  * one block copy of the span it touches); otherwise gathers it row-major.
  */
-export function copyIn(heap: Heap, v: View): HeapView {
+export function copyIn(heap: Heap, v: HostView): HeapView {
   const size = sizeOf(v.shape);
   let lo = v.offset;
   let hi = v.offset;
@@ -37,7 +37,7 @@ export function copyIn(heap: Heap, v: View): HeapView {
 }
 
 /** Copies the view into the heap in row-major order; returns where it starts. */
-export function copyContiguous(heap: Heap, v: View): number {
+export function copyContiguous(heap: Heap, v: HostView): number {
   const size = sizeOf(v.shape);
   const at = heap.alloc(size);
   const dst = heap.data;

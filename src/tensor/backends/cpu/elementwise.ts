@@ -19,7 +19,7 @@
  * keeps or clears the bits of x through an Int32Array over the same memory;
  * float64 keeps the plain comparison.
  */
-import type { BinaryOp, FloatArray, ReduceOp, UnaryOp, View } from '../../backend.js';
+import type { BinaryOp, FloatArray, ReduceOp, UnaryOp, HostView } from '../../backend.js';
 import { broadcastShapes, sameShape, sizeOf } from '../../shape.js';
 import { broadcastStrides, dtypeOf, zerosView } from '../../view.js';
 import { mergeAxes } from './strided.js';
@@ -111,7 +111,7 @@ function binaryRun(
   }
 }
 
-export function unary(op: UnaryOp, x: View, param: number): View | null {
+export function unary(op: UnaryOp, x: HostView, param: number): HostView | null {
   const loops = mergeAxes(x.shape, [x.stride]);
   if (!loops) return null;
   const out = zerosView(dtypeOf(x.data), x.shape);
@@ -126,7 +126,7 @@ export function unary(op: UnaryOp, x: View, param: number): View | null {
   return out;
 }
 
-export function binary(op: BinaryOp, a: View, b: View): View | null {
+export function binary(op: BinaryOp, a: HostView, b: HostView): HostView | null {
   const shape = broadcastShapes(op, a.shape, b.shape);
   const sa = broadcastStrides(a.shape, a.stride, shape);
   const sb = broadcastStrides(b.shape, b.stride, shape);
@@ -148,7 +148,7 @@ export function binary(op: BinaryOp, a: View, b: View): View | null {
 }
 
 /** ∂L/∂x of relu: out = g · [x > 0], g and x of the same shape (the reference's product, bit for bit). */
-export function reluBackward(g: View, x: View): View | null {
+export function reluBackward(g: HostView, x: HostView): HostView | null {
   if (!sameShape(g.shape, x.shape)) return null; // the reference reports the error
   const loops = mergeAxes(g.shape, [g.stride, x.stride]);
   if (!loops) return null;
@@ -174,7 +174,7 @@ export function reluBackward(g: View, x: View): View | null {
  * Sums or maxima over `axes` (kept as size 1), accumulated in float64 while
  * walking x in row-major order, as the reference does.
  */
-export function reduce(op: ReduceOp, x: View, axes: readonly number[]): View | null {
+export function reduce(op: ReduceOp, x: HostView, axes: readonly number[]): HostView | null {
   const outShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   // Where each element of x lands: out's row-major strides, 0 along reduced axes.
   const target = rowMajorStrides(outShape).map((s, i) => (axes.includes(i) ? 0 : s));
@@ -210,7 +210,7 @@ export function reduce(op: ReduceOp, x: View, axes: readonly number[]): View | n
 }
 
 /** dst[...] = src[...] for two views of the same shape (either may be strided). */
-export function copyStrided(dst: View, src: View): boolean {
+export function copyStrided(dst: HostView, src: HostView): boolean {
   const loops = mergeAxes(dst.shape, [dst.stride, src.stride]);
   if (!loops) return false;
   const [n0, n1, n2, n3] = loops.shape as [number, number, number, number];

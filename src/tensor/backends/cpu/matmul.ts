@@ -3,7 +3,7 @@
  * with broadcast batch axes and any strides (transposes and slices are packed
  * straight from their strides, see sources.ts).
  */
-import type { View } from '../../backend.js';
+import type { HostView } from '../../backend.js';
 import { broadcastShapes, sizeOf } from '../../shape.js';
 import { broadcastStrides, dtypeOf, forEachOffset, zerosView } from '../../view.js';
 import { MR, NR, roundUp } from './blocking.js';
@@ -11,7 +11,7 @@ import { copyIn } from './copy.js';
 import type { Heap } from './heap.js';
 import type { GemmRuntime } from './runtime.js';
 
-export function matmul(rt: GemmRuntime, a: View, b: View): View {
+export function matmul(rt: GemmRuntime, a: HostView, b: HostView): HostView {
   const dtype = dtypeOf(a.data);
   const M = a.shape[a.shape.length - 2]!;
   const K = a.shape[a.shape.length - 1]!;

@@ -4,18 +4,18 @@
  * first of equal maxima (a NaN is never taken, as there), the mean sums the
  * window row by row before dividing by 4. Other windows use the reference.
  */
-import type { FloatArray, Pool2dParams, View } from '../../backend.js';
+import type { FloatArray, Pool2dParams, HostView } from '../../backend.js';
 import { windowOutputSize } from '../../shape.js';
 import { dtypeOf, isContiguous, zerosView } from '../../view.js';
 import { mergeAxes } from './strided.js';
 
 /** True for a 2×2 window with stride 2 over a contiguous [N,C,H,W] view. */
-export function isPool2x2(x: View, p: Pool2dParams): boolean {
+export function isPool2x2(x: HostView, p: Pool2dParams): boolean {
   return p.kernel[0] === 2 && p.kernel[1] === 2 && p.stride[0] === 2 && p.stride[1] === 2 && isContiguous(x);
 }
 
 /** y[n,c,i,j] = max of x[n,c,2i..2i+1,2j..2j+1]; argmax holds flat row-major indices into x. */
-export function maxPool2x2(x: View): { out: View; argmax: Int32Array } {
+export function maxPool2x2(x: HostView): { out: HostView; argmax: Int32Array } {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const OH = windowOutputSize(H, 2, 2, 0);
   const OW = windowOutputSize(W, 2, 2, 0);
@@ -45,7 +45,11 @@ export function maxPool2x2(x: View): { out: View; argmax: Int32Array } {
  * reference, with gy read through its strides (often a broadcast view from a
  * mean) instead of being copied first.
  */
-export function maxPoolBackward(gy: View, argmax: Int32Array, xShape: readonly number[]): View | null {
+export function maxPoolBackward(
+  gy: HostView,
+  argmax: Int32Array,
+  xShape: readonly number[],
+): HostView | null {
   const loops = mergeAxes(gy.shape, [gy.stride]);
   if (!loops) return null;
   const out = zerosView(dtypeOf(gy.data), xShape);
@@ -64,7 +68,7 @@ export function maxPoolBackward(gy: View, argmax: Int32Array, xShape: readonly n
 }
 
 /** y[n,c,i,j] = (x[.., 2i, 2j] + x[.., 2i, 2j+1] + x[.., 2i+1, 2j] + x[.., 2i+1, 2j+1]) / 4 */
-export function avgPool2x2(x: View): View {
+export function avgPool2x2(x: HostView): HostView {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const OH = windowOutputSize(H, 2, 2, 0);
   const OW = windowOutputSize(W, 2, 2, 0);
@@ -81,7 +85,7 @@ export function avgPool2x2(x: View): View {
 }
 
 /** ∂L/∂x of avgPool2x2: each of the 4 inputs of a window gets ∂L/∂y / 4 (windows do not overlap). */
-export function avgPool2x2Backward(gy: View, xShape: readonly number[]): View {
+export function avgPool2x2Backward(gy: HostView, xShape: readonly number[]): HostView {
   const [N, C, H, W] = xShape as [number, number, number, number];
   const [, , OH, OW] = gy.shape as [number, number, number, number];
   const out = zerosView(dtypeOf(gy.data), xShape);

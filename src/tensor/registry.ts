@@ -1,0 +1,86 @@
+/**
+ * The registry of backends: each one by name, and the one in use.
+ *
+ * This file imports the backends; they import only the interface
+ * (backend.ts), so imports run one way: registry -> backends -> backend.ts.
+ */
+import type { Backend } from './backend.js';
+import { CpuBackend } from './backends/cpu.js';
+import { GpujsBackend } from './backends/gpujs.js';
+import { ReferenceBackend } from './backends/reference.js';
+
+type BackendFactory = () => Backend;
+const factories = new Map<string, BackendFactory>();
+const instances = new Map<string, Backend>();
+let current: Backend | null = null;
+let defaultName = 'reference';
+
+/** Makes a backend selectable by name. The first call for a name wins unless `replace`. */
+export function registerBackend(
+  name: string,
+  factory: BackendFactory,
+  opts: { makeDefault?: boolean } = {},
+): void {
+  factories.set(name, factory);
+  instances.delete(name);
+  if (opts.makeDefault) defaultName = name;
+}
+
+export function availableBackends(): string[] {
+  return [...factories.keys()];
+}
+
+/** The backend registered under `name` (created on first use). */
+export function backendByName(name: string): Backend {
+  let b = instances.get(name);
+  if (!b) {
+    const f = factories.get(name);
+    if (!f) throw new Error(`unknown backend '${name}'; available: ${availableBackends().join(', ')}`);
+    b = f();
+    instances.set(name, b);
+  }
+  return b;
+}
+
+/** Selects the backend that runs every following op. Accepts a name or an instance. */
+export function setBackend(backend: string | Backend): Backend {
+  current = typeof backend === 'string' ? backendByName(backend) : backend;
+  return current;
+}
+
+/** The backend in use (the default one until `setBackend` is called). */
+export function getBackend(): Backend {
+  if (!current) current = backendByName(defaultName);
+  return current;
+}
+
+/**
+ * Runs fn with `backend` selected, then restores the previous one. When fn
+ * returns a Promise, the previous backend comes back once it settles (so no
+ * other code should switch backends while it runs).
+ */
+export function withBackend<T>(backend: string | Backend, fn: () => T): T {
+  const previous = getBackend();
+  setBackend(backend);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    current = previous;
+    throw e;
+  }
+  if (result instanceof Promise) {
+    return result.finally(() => {
+      current = previous;
+    }) as T;
+  }
+  current = previous;
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// Built-in backends. Adding one: write backends/<name>.ts and register it here.
+
+registerBackend('reference', () => new ReferenceBackend());
+registerBackend('gpujs', () => new GpujsBackend());
+registerBackend('cpu', () => new CpuBackend(), { makeDefault: true });
