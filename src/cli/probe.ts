@@ -124,7 +124,7 @@ interface LayerReport {
   deadFraction: number;
 }
 
-function probeLayers(
+async function probeLayers(
   name: string,
   train: LayerFeatures[],
   trainLabels: Int32Array,
@@ -132,10 +132,11 @@ function probeLayers(
   testLabels: Int32Array,
   channels: readonly number[],
   probeOpts: Parameters<typeof trainLinearProbe>[4],
-): LayerReport[] {
-  return train.map((f, k) => {
+): Promise<LayerReport[]> {
+  const reports: LayerReport[] = [];
+  for (const [k, f] of train.entries()) {
     const started = performance.now();
-    const r = trainLinearProbe(f, trainLabels, test[k]!, testLabels, probeOpts);
+    const r = await trainLinearProbe(f, trainLabels, test[k]!, testLabels, probeOpts);
     const pr = test[k]!.dim <= 1024 ? featureParticipationRatio(test[k]!) : null;
     const dead = featureDeadFraction(test[k]!);
     console.log(
@@ -143,7 +144,7 @@ function probeLayers(
         `${pr === null ? '' : `, PR ${pr.toFixed(1)}`}, silent ${(100 * dead).toFixed(0)}%` +
         ` (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );
-    return {
+    reports.push({
       layer: k + 1,
       channels: channels[k] ?? 0,
       features: f.dim,
@@ -151,8 +152,9 @@ function probeLayers(
       trainAccuracy: r.trainAccuracy,
       participationRatio: pr,
       deadFraction: dead,
-    };
-  });
+    });
+  }
+  return reports;
 }
 
 function limited(ds: ImageDataset, n: number | undefined): ImageDataset {
@@ -228,22 +230,22 @@ async function main(): Promise<void> {
   const featureOpts = { avgpool, inputSize: saved.inputSize, stats };
   const started = performance.now();
   // one network's features on both splits, then one probe per layer
-  const probeNetwork = (label: string, net: VggEncoder): LayerReport[] =>
+  const probeNetwork = async (label: string, net: VggEncoder): Promise<LayerReport[]> =>
     probeLayers(
       label,
-      extractFeatures(net, trainSet, featureOpts),
+      await extractFeatures(net, trainSet, featureOpts),
       trainSet.labels,
-      extractFeatures(net, testSet, featureOpts),
+      await extractFeatures(net, testSet, featureOpts),
       testSet.labels,
       net.channels,
       probeOpts,
     );
-  const layers = probeNetwork('trained', model);
+  const layers = await probeNetwork('trained', model);
   let baselines: { randomInit: LayerReport[]; pixels: LayerReport } | null = null;
   if (f.baselines) {
     // the same init the run started from
-    const randomInit = probeNetwork('random-init', buildEncoder(config, saved.channels, saved.inputSize));
-    const [pixels] = probeLayers(
+    const randomInit = await probeNetwork('random-init', buildEncoder(config, saved.channels, saved.inputSize));
+    const [pixels] = await probeLayers(
       'pixels',
       [pixelFeatures(trainSet, saved.inputSize, stats)],
       trainSet.labels,

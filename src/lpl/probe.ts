@@ -9,6 +9,7 @@ import { crossEntropy, flatten, globalAvgPool, noGrad } from '../autograd/index.
 import { evalBatches, type ImageDataset } from '../data/index.js';
 import { Adam, Linear, type VggEncoder } from '../nn/index.js';
 import { Rng } from '../tensor/random.js';
+import { hostBackend, withBackend } from '../tensor/registry.js';
 import { fromArray, type Tensor } from '../tensor/tensor.js';
 import { DEAD_VARIANCE_THRESHOLD, participationRatio } from './metrics.js';
 
@@ -29,32 +30,38 @@ export interface FeatureOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Each block's output for every image of the data set (evaluation transform, no gradient). */
-export function extractFeatures(
+/**
+ * Each block's output for every image of the data set (evaluation transform,
+ * no gradient), on the backend in use; each batch's features are read back
+ * to the host asynchronously.
+ */
+export async function extractFeatures(
   model: VggEncoder,
   dataset: ImageDataset,
   opts: FeatureOptions,
-): LayerFeatures[] {
+): Promise<LayerFeatures[]> {
   const features: LayerFeatures[] = [];
   let done = 0;
-  noGrad(() => {
-    for (const batch of evalBatches(dataset, opts.batchSize ?? 256, {
-      size: opts.inputSize,
-      ...opts.stats,
-    })) {
+  for (const batch of evalBatches(dataset, opts.batchSize ?? 256, {
+    size: opts.inputSize,
+    ...opts.stats,
+  })) {
+    const perBlock = noGrad(() => {
       let h: Tensor = fromArray(batch.x, batch.shape);
-      model.blocks.forEach((block, k) => {
+      return model.blocks.map((block) => {
         h = block.forward(h);
-        const f = opts.avgpool ? globalAvgPool(h) : flatten(h); // [B, C] or [B, C·H·W]
-        const values = f.toArray() as Float32Array;
-        const dim = f.shape[1]!;
-        features[k] ??= { values: new Float32Array(dataset.n * dim), n: dataset.n, dim };
-        features[k]!.values.set(values, done * dim);
+        return opts.avgpool ? globalAvgPool(h) : flatten(h); // [B, C] or [B, C·H·W]
       });
-      done += batch.shape[0];
-      opts.onProgress?.(done, dataset.n);
-    }
-  });
+    });
+    const values = await Promise.all(perBlock.map((f) => f.data()));
+    perBlock.forEach((f, k) => {
+      const dim = f.shape[1]!;
+      features[k] ??= { values: new Float32Array(dataset.n * dim), n: dataset.n, dim };
+      features[k]!.values.set(values[k]!, done * dim);
+    });
+    done += batch.shape[0];
+    opts.onProgress?.(done, dataset.n);
+  }
   return features;
 }
 
@@ -89,14 +96,17 @@ export interface ProbeResult {
   testAccuracy: number;
 }
 
-/** Trains logistic regression on (train, trainLabels) and reports accuracy on both splits. */
-export function trainLinearProbe(
+/**
+ * Trains logistic regression on (train, trainLabels) on the backend in use and
+ * reports accuracy on both splits (the logits are read back asynchronously).
+ */
+export async function trainLinearProbe(
   train: LayerFeatures,
   trainLabels: Int32Array,
   test: LayerFeatures,
   testLabels: Int32Array,
   opts: ProbeOptions,
-): ProbeResult {
+): Promise<ProbeResult> {
   const epochs = opts.epochs ?? 20;
   const batchSize = opts.batchSize ?? 512;
   const rng = new Rng(opts.seed ?? 0);
@@ -124,25 +134,23 @@ export function trainLinearProbe(
       optimizer.zeroGrad();
     }
   }
-  const accuracy = (x: Float32Array, labels: Int32Array, n: number): number => {
+  const accuracy = async (x: Float32Array, labels: Int32Array, n: number): Promise<number> => {
     let correct = 0;
-    noGrad(() => {
-      for (let start = 0; start < n; start += 1024) {
-        const indices = Int32Array.from({ length: Math.min(1024, n - start) }, (_, j) => start + j);
-        const logits = probe.forward(rows(x, indices)).toArray();
-        for (let j = 0; j < indices.length; j++) {
-          let best = 0;
-          for (let k = 1; k < opts.classes; k++)
-            if (logits[j * opts.classes + k]! > logits[j * opts.classes + best]!) best = k;
-          if (best === labels[indices[j]!]) correct++;
-        }
+    for (let start = 0; start < n; start += 1024) {
+      const indices = Int32Array.from({ length: Math.min(1024, n - start) }, (_, j) => start + j);
+      const logits = await noGrad(() => probe.forward(rows(x, indices))).data();
+      for (let j = 0; j < indices.length; j++) {
+        let best = 0;
+        for (let k = 1; k < opts.classes; k++)
+          if (logits[j * opts.classes + k]! > logits[j * opts.classes + best]!) best = k;
+        if (best === labels[indices[j]!]) correct++;
       }
-    });
+    }
     return correct / n;
   };
   return {
-    trainAccuracy: accuracy(trainX, trainLabels, train.n),
-    testAccuracy: accuracy(testX, testLabels, test.n),
+    trainAccuracy: await accuracy(trainX, trainLabels, train.n),
+    testAccuracy: await accuracy(testX, testLabels, test.n),
   };
 }
 
@@ -167,9 +175,9 @@ function standardize(train: LayerFeatures, test: LayerFeatures): [Float32Array, 
   return [apply(train), apply(test)];
 }
 
-/** The participation ratio of a layer's features (its dimensionality). */
+/** The participation ratio of a layer's features (its dimensionality), computed on the host. */
 export function featureParticipationRatio(f: LayerFeatures): number {
-  return participationRatio(fromArray(f.values, [f.n, f.dim]));
+  return withBackend(hostBackend(), () => participationRatio(fromArray(f.values, [f.n, f.dim])));
 }
 
 /**

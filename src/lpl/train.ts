@@ -26,8 +26,7 @@ import {
 } from '../data/index.js';
 import { Adam, vgg11Encoder, warmupCosineLr, weightDecayGroups, type VggEncoder } from '../nn/index.js';
 import { Rng } from '../tensor/random.js';
-import { HOST } from '../tensor/backend.js';
-import { getBackend, withBackend } from '../tensor/registry.js';
+import { hostBackend, withBackend } from '../tensor/registry.js';
 import { fromArray, Tensor } from '../tensor/tensor.js';
 import { viewOf } from '../tensor/view.js';
 import { configProblems, type TrainConfig } from './config.js';
@@ -263,8 +262,7 @@ export interface LayerDiagnostics {
  */
 export async function layerDiagnostics(z: readonly Tensor[]): Promise<LayerDiagnostics[]> {
   const host = await Promise.all(z.map(async (t) => new Tensor(viewOf(await t.data(), t.shape))));
-  const inUse = getBackend();
-  return withBackend(inUse.device === HOST ? inUse : 'cpu', () =>
+  return withBackend(hostBackend(), () =>
     noGrad(() =>
       host.map((t) => {
         const summary = unitVarianceSummary(t);

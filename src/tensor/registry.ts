@@ -4,7 +4,7 @@
  * This file imports the backends; they import only the interface
  * (backend.ts), so imports run one way: registry -> backends -> backend.ts.
  */
-import type { Backend } from './backend.js';
+import { HOST, type Backend } from './backend.js';
 import { CpuBackend } from './backends/cpu.js';
 import { GpujsBackend } from './backends/gpujs.js';
 import { ReferenceBackend } from './backends/reference.js';
@@ -52,6 +52,16 @@ export function setBackend(backend: string | Backend): Backend {
 export function getBackend(): Backend {
   if (!current) current = backendByName(defaultName);
   return current;
+}
+
+/**
+ * The backend for work on host data while another backend may be in use
+ * (metrics of read-back features, for example): the one in use when it keeps
+ * its data on the host, else cpu.
+ */
+export function hostBackend(): Backend {
+  const inUse = getBackend();
+  return inUse.device === HOST ? inUse : backendByName('cpu');
 }
 
 /**

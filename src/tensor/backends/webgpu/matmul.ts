@@ -1,0 +1,2 @@
+import { notYet } from './placeholder.js';
+export const matmul = notYet('matmul');

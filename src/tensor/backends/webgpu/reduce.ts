@@ -1,0 +1,2 @@
+import { notYet } from './placeholder.js';
+export const reduce = notYet('reduce');
