@@ -13,7 +13,7 @@
  */
 import { add, configure, suite } from 'benny';
 import type { Backend } from '../src/tensor/backend.js';
-import { availableBackends, backendByName } from '../src/tensor/registry.js';
+import { backendByName, hostBackendNames } from '../src/tensor/registry.js';
 import type { HeavyKernel } from '../src/tensor/backends/auto.js';
 import { GpujsBackend, usableModes } from '../src/tensor/backends/gpujs.js';
 import { HEAVY_KERNELS } from '../src/tensor/backends/timing.js';
@@ -54,7 +54,7 @@ export interface KernelBenchOptions {
 
 /** Our backends: every registered one, with 'gpujs' expanded to every usable gpu.js mode. */
 export function ourBackends(): Backend[] {
-  return availableBackends().flatMap((name) =>
+  return hostBackendNames().flatMap((name) =>
     name === 'gpujs' ? usableModes().map((mode) => new GpujsBackend({ mode })) : [backendByName(name)],
   );
 }

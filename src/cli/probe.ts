@@ -3,6 +3,7 @@
  * optional baselines (the same network before learning, and raw pixels).
  * Writes reports/<run>_avgpool<true|false>.{json,csv,svg,png}.
  */
+import { closeWebGpu } from '../tensor/backends/webgpu.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import '../index.js';
@@ -313,5 +314,5 @@ async function main(): Promise<void> {
 
 if (!relaunchWithAllocatorSettings()) {
   exitWithParent();
-  void runCommand('probe', main);
+  void runCommand('probe', main).finally(closeWebGpu); // free the device, if one was taken, so that Node exits
 }

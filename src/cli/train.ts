@@ -2,6 +2,7 @@
  * `npm run train`: self-supervised LPL training. Parses flags, builds or
  * resumes a run, reports progress, writes config, log and checkpoints.
  */
+import { closeWebGpu } from '../tensor/backends/webgpu.js';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import '../index.js';
@@ -283,6 +284,7 @@ async function main(): Promise<void> {
     run.inputSize,
     run.dataset.channels,
     run.config.batchSize,
+    run.optimizer,
   );
 
   const c = run.config;
@@ -417,5 +419,5 @@ async function main(): Promise<void> {
 
 if (!relaunchWithAllocatorSettings()) {
   exitWithParent();
-  void runCommand('train', main);
+  void runCommand('train', main).finally(closeWebGpu); // free the device, if one was taken, so that Node exits
 }

@@ -26,7 +26,7 @@ import {
 } from '../data/index.js';
 import { Adam, vgg11Encoder, warmupCosineLr, weightDecayGroups, type VggEncoder } from '../nn/index.js';
 import { Rng } from '../tensor/random.js';
-import { hostBackend, withBackend } from '../tensor/registry.js';
+import { getBackend, hostBackend, withBackend } from '../tensor/registry.js';
 import { fromArray, Tensor } from '../tensor/tensor.js';
 import { viewOf } from '../tensor/view.js';
 import { configProblems, type TrainConfig } from './config.js';
@@ -169,6 +169,8 @@ export class LplRun {
     const started = performance.now();
     const c = this.config;
     const [B, C, H, W] = batch.shape;
+    const k = getBackend();
+    const mark = k.mark?.(); // a device backend frees what this step made, once it is done
     const lr = this.lrAt(this.epoch);
     this.optimizer.setLr(lr);
 
@@ -231,6 +233,8 @@ export class LplRun {
       seconds: (performance.now() - started) / 1000,
       z: z1.z.map((t) => t.detach()),
     };
+    // keep the optimizer's state and the reported z; free activations, gradients and losses
+    if (mark !== undefined) k.release?.(mark, [...this.optimizer.stateTensors(), ...record.z].map((t) => t.view));
     this.globalStep++;
     this.step++;
     if (this.step >= this.stepsPerEpoch) {

@@ -9,6 +9,7 @@
  * do not match, throws one error that lists every mismatch.
  */
 import { formatShape } from '../tensor/shape.js';
+import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { getBackend } from '../tensor/registry.js';
 
@@ -75,6 +76,11 @@ export abstract class Module {
   /** Evaluation mode: `train(false)`. */
   eval(): this {
     return this.train(false);
+  }
+
+  /** Moves every parameter to `backend` in place (the model's tensors stay the same objects). */
+  async moveTo(backend: string | Backend): Promise<void> {
+    for (const p of this.parameters()) await p.moveTo(backend);
   }
 
   /** Sets every parameter's gradient to null (PyTorch's zero_grad(set_to_none=True)). */

@@ -185,4 +185,12 @@ export interface Backend {
    * g ← g + wd·θ; buf ← g (first step) or μ·buf + g; θ ← θ − lr·(nesterov ? g + μ·buf : buf).
    */
   sgdUpdate(theta: View, g: View, buf: View | null, h: SgdStep): void;
+
+  /**
+   * Device backends only (host memory is left to the garbage collector): a mark
+   * before a unit of work such as a training step, and `release(mark, keep)`
+   * after it, which frees every buffer made since the mark except keep's.
+   */
+  mark?(): number | undefined;
+  release?(mark: number, keep: readonly View[]): void;
 }

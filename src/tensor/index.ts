@@ -11,6 +11,7 @@ export {
   withBackend,
   registerBackend,
   availableBackends,
+  hostBackendNames,
   backendByName,
 } from './registry.js';
 export type {

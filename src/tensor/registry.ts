@@ -8,9 +8,14 @@ import { HOST, type Backend } from './backend.js';
 import { CpuBackend } from './backends/cpu.js';
 import { GpujsBackend } from './backends/gpujs.js';
 import { ReferenceBackend } from './backends/reference.js';
+import { webGpuIfReady, webGpuUnavailableReason } from './backends/webgpu.js';
 
 type BackendFactory = () => Backend;
 const factories = new Map<string, BackendFactory>();
+/** Backends whose factory is asked every time (their instance can be closed and made again). */
+const uncached = new Set<string>();
+/** Where each backend keeps its data, as declared when it was registered. */
+const devices = new Map<string, string>();
 const instances = new Map<string, Backend>();
 let current: Backend | null = null;
 let defaultName = 'reference';
@@ -19,15 +24,23 @@ let defaultName = 'reference';
 export function registerBackend(
   name: string,
   factory: BackendFactory,
-  opts: { makeDefault?: boolean } = {},
+  opts: { makeDefault?: boolean; cached?: boolean; device?: string } = {},
 ): void {
   factories.set(name, factory);
+  devices.set(name, opts.device ?? HOST);
   instances.delete(name);
+  if (opts.cached === false) uncached.add(name);
+  else uncached.delete(name);
   if (opts.makeDefault) defaultName = name;
 }
 
 export function availableBackends(): string[] {
   return [...factories.keys()];
+}
+
+/** The registered backends that keep their data in host memory (they can share tensors). */
+export function hostBackendNames(): string[] {
+  return availableBackends().filter((name) => devices.get(name) === HOST);
 }
 
 /** The backend registered under `name` (created on first use). */
@@ -37,7 +50,7 @@ export function backendByName(name: string): Backend {
     const f = factories.get(name);
     if (!f) throw new Error(`unknown backend '${name}'; available: ${availableBackends().join(', ')}`);
     b = f();
-    instances.set(name, b);
+    if (!uncached.has(name)) instances.set(name, b);
   }
   return b;
 }
@@ -94,3 +107,9 @@ export function withBackend<T>(backend: string | Backend, fn: () => T): T {
 registerBackend('reference', () => new ReferenceBackend());
 registerBackend('gpujs', () => new GpujsBackend());
 registerBackend('cpu', () => new CpuBackend(), { makeDefault: true });
+// The device is acquired asynchronously: `await initWebGpu()` (backends/webgpu.ts) first.
+registerBackend('webgpu', () => {
+  const backend = webGpuIfReady();
+  if (!backend) throw new Error(`backend 'webgpu': ${webGpuUnavailableReason()}`);
+  return backend;
+}, { cached: false, device: 'webgpu' });

@@ -36,7 +36,7 @@ export interface GradNode {
 }
 
 export class Tensor {
-  readonly view: View;
+  private data_: View;
   readonly dtype: DType;
   /** Whether gradients flow to (or through) this tensor. */
   requiresGrad: boolean;
@@ -46,9 +46,14 @@ export class Tensor {
   node: GradNode | null = null;
 
   constructor(view: View, opts: { requiresGrad?: boolean } = {}) {
-    this.view = view;
+    this.data_ = view;
     this.dtype = dtypeOf(view.data);
     this.requiresGrad = opts.requiresGrad ?? false;
+  }
+
+  /** The strided view over the data (shape, stride, offset, and the backend's storage). */
+  get view(): View {
+    return this.data_;
   }
 
   /** Where the data lives: 'host', or the name of the device backend that owns it. */
@@ -97,6 +102,18 @@ export class Tensor {
     if (this.device === k.device) return this;
     const values = await this.data();
     return new Tensor(k.upload(values, this.shape), { requiresGrad: this.requiresGrad });
+  }
+
+  /**
+   * Moves this leaf's data to `target` in place (same Tensor object, so every
+   * module and optimizer that holds it keeps working): for parameters and
+   * optimizer buffers. Its gradient, if any, moves too.
+   */
+  async moveTo(target: string | Backend): Promise<void> {
+    if (this.node) throw new Error('moveTo: only leaf tensors move in place; use await t.to(backend) for a copy');
+    const moved = await this.to(target);
+    if (this.grad) this.grad = await this.grad.to(target);
+    this.data_ = moved.view;
   }
 
   /** The same as dataSync(). */

@@ -21,7 +21,7 @@
 import ndarray from 'ndarray';
 import { describe, expect, it } from 'vitest';
 import {
-  availableBackends,
+  hostBackendNames,
   backendByName,
   Rng,
   type Backend,
@@ -197,7 +197,8 @@ const BROADCASTS: [number[], number[]][] = [
   ],
 ];
 
-const names = availableBackends().filter((name) => name !== 'reference');
+// Host-memory backends; the webgpu backend has its own suites (tests/backends/webgpu-*.test.ts).
+const names = hostBackendNames().filter((name) => name !== 'reference');
 
 for (const name of names) {
   let backend: Backend | null = null;

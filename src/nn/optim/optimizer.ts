@@ -8,7 +8,7 @@
  * device. The reference backend's kernels are the plain loops that say what
  * an update is.
  */
-import type { FloatArray, View } from '../../tensor/backend.js';
+import type { Backend, FloatArray, View } from '../../tensor/backend.js';
 import { getBackend } from '../../tensor/registry.js';
 import { fromArray, zeros, type Tensor } from '../../tensor/tensor.js';
 import { formatShape } from '../../tensor/shape.js';
@@ -81,6 +81,16 @@ export abstract class Optimizer {
   /** Sets the learning rate of every group (what a schedule calls each epoch or step). */
   setLr(lr: number): void {
     for (const g of this.groups) g.lr = lr;
+  }
+
+  /** Every buffer the optimizer keeps between steps (Adam's m and v, SGD's momentum). */
+  stateTensors(): Tensor[] {
+    return [...this.perParam.values()].flatMap((s) => Object.values(s.buffers));
+  }
+
+  /** Moves the optimizer's buffers to `backend` in place (the parameters move with their module). */
+  async moveTo(backend: string | Backend): Promise<void> {
+    for (const s of this.perParam.values()) for (const b of Object.values(s.buffers)) await b.moveTo(backend);
   }
 
   /** A copy of the state (buffers read back to the host), for checkpoints. */

@@ -34,7 +34,7 @@ import type {
 import { Rng } from '../random.js';
 import { sizeOf, windowOutputSize, type Shape } from '../shape.js';
 import { viewOf } from '../view.js';
-import { availableBackends, backendByName } from '../registry.js';
+import { backendByName, hostBackendNames } from '../registry.js';
 import { HEAVY_KERNELS } from './timing.js';
 
 export type HeavyKernel = (typeof HEAVY_KERNELS)[number];
@@ -74,7 +74,7 @@ export interface AutoResult {
  * runs everything but the chosen kernels. gpujs comes in its default mode.
  */
 export function defaultCandidates(): Backend[] {
-  const names = availableBackends().filter((n) => n !== 'reference');
+  const names = hostBackendNames().filter((n) => n !== 'reference');
   names.sort((a, b) => Number(b === 'cpu') - Number(a === 'cpu'));
   return names.map((n) => backendByName(n));
 }

@@ -144,6 +144,12 @@ export class TimingBackend implements Backend {
   assign(dst: View, src: View): void {
     this.time('assign', () => this.inner.assign(dst, src));
   }
+  mark(): number | undefined {
+    return this.inner.mark?.();
+  }
+  release(mark: number, keep: readonly View[]): void {
+    this.inner.release?.(mark, keep);
+  }
   adamUpdate(theta: View, g: View, m: View, v: View, h: AdamStep): void {
     this.time('adamUpdate', () => this.inner.adamUpdate(theta, g, m, v, h));
   }

@@ -129,6 +129,13 @@ export class WebGpuBackend implements Backend {
     sgdUpdate(this.runtime, theta, g, buf, h);
   }
 
+  mark(): number {
+    return this.runtime.mark();
+  }
+  release(mark: number, keep: readonly GpuView[]): void {
+    this.runtime.release(mark, new Set(keep.map((v) => v.data)));
+  }
+
   /** Submits every recorded kernel and frees the device. */
   destroy(): void {
     this.runtime.destroy();

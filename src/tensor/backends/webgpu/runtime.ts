@@ -35,10 +35,17 @@ export interface TransferStats {
   reads: number;
 }
 
-/** A float32 tensor's data on the device: one storage buffer of `length` elements. */
+/**
+ * A float32 tensor's data on the device: one storage buffer of `length`
+ * elements. Its buffer is freed by `dispose()`, by the runtime's `release`
+ * (the end of a training step), or at the latest when the storage is garbage
+ * collected.
+ */
 export class GpuStorage implements DeviceStorage {
   readonly device = 'webgpu';
   readonly dtype: DType = 'float32';
+  /** Increasing with creation: `release(mark)` frees what came after a mark. */
+  readonly id: number;
   private destroyed = false;
 
   constructor(
@@ -46,7 +53,7 @@ export class GpuStorage implements DeviceStorage {
     readonly buffer: GPUBuffer,
     readonly length: number,
   ) {
-    runtime.live.add(this);
+    this.id = runtime.track(this);
   }
 
   read(shape: readonly number[], stride: readonly number[], offset: number): Promise<FloatArray> {
@@ -65,8 +72,8 @@ export class GpuStorage implements DeviceStorage {
   dispose(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.runtime.live.delete(this);
-    this.runtime.release(this.buffer);
+    this.runtime.untrack(this);
+    this.runtime.destroyBuffer(this.buffer);
   }
 
   get isDisposed(): boolean {
@@ -81,8 +88,12 @@ export interface Binding {
 
 export class WebGpuRuntime {
   readonly stats: TransferStats = { dispatches: 0, submits: 0, uploadedBytes: 0, readBytes: 0, reads: 0 };
-  /** Storages not yet disposed (the memory test counts them). */
-  readonly live = new Set<GpuStorage>();
+  /** Storages not yet freed, by id (weakly: a forgotten one is collected, and its buffer freed). */
+  private readonly live = new Map<number, WeakRef<GpuStorage>>();
+  private nextId = 0;
+  private readonly collected = new FinalizationRegistry<{ id: number; buffer: GPUBuffer }>(({ id, buffer }) => {
+    if (this.live.delete(id)) this.destroyBuffer(buffer);
+  });
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private encoder: GPUCommandEncoder | null = null;
   private pending = 0;
@@ -128,9 +139,45 @@ export class WebGpuRuntime {
     return new GpuStorage(this, buffer, values.length);
   }
 
-  release(buffer: GPUBuffer): void {
+  /** Frees a buffer once no recorded pass can still use it (after the next submit). */
+  destroyBuffer(buffer: GPUBuffer): void {
     if (this.encoder) this.toDestroy.push(buffer);
     else buffer.destroy();
+  }
+
+  track(s: GpuStorage): number {
+    const id = this.nextId++;
+    this.live.set(id, new WeakRef(s));
+    this.collected.register(s, { id, buffer: s.buffer }, s);
+    return id;
+  }
+
+  untrack(s: GpuStorage): void {
+    this.live.delete(s.id);
+    this.collected.unregister(s);
+  }
+
+  /** The number of device buffers holding tensors now (the memory test watches it). */
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  /** A mark: `release(mark, keep)` frees every storage made after it. */
+  mark(): number {
+    return this.nextId;
+  }
+
+  /**
+   * Frees every storage made since `mark` except those in `keep`: what a
+   * training step made and no longer needs (activations, gradients, losses),
+   * without waiting for garbage collection.
+   */
+  release(mark: number, keep: ReadonlySet<GpuStorage>): void {
+    for (const [id, ref] of this.live) {
+      if (id < mark) continue;
+      const s = ref.deref();
+      if (s && !keep.has(s)) s.dispose();
+    }
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -226,7 +273,7 @@ export class WebGpuRuntime {
   /** Frees every pipeline and the device (the runtime is unusable afterwards). */
   destroy(): void {
     this.flush();
-    for (const s of [...this.live]) s.dispose();
+    this.release(0, new Set());
     this.pipelines.clear();
     this.device.destroy();
     this.entryPoint = null; // without this reference Node can exit
