@@ -159,6 +159,9 @@ export class LplRun {
     return this.loader.batchesForEpoch(this.epoch, this.step);
   }
 
+  /** The last step's z on a device backend, freed when the next step ends. */
+  private previousZ: Tensor[] = [];
+
   /**
    * One optimisation step on a two-view batch; advances the position. The
    * step's loss scalars are read back once, after the update has been issued
@@ -233,8 +236,13 @@ export class LplRun {
       seconds: (performance.now() - started) / 1000,
       z: z1.z.map((t) => t.detach()),
     };
-    // keep the optimizer's state and the reported z; free activations, gradients and losses
-    if (mark !== undefined) k.release?.(mark, [...this.optimizer.stateTensors(), ...record.z].map((t) => t.view));
+    // Keep the optimizer's state and this step's z; free activations, gradients, losses, and the
+    // previous step's z (a record's z stays valid until the next step ends).
+    if (mark !== undefined) {
+      k.release?.(mark, [...this.optimizer.stateTensors(), ...record.z].map((t) => t.view));
+      k.dispose?.(this.previousZ.map((t) => t.view));
+      this.previousZ = record.z;
+    }
     this.globalStep++;
     this.step++;
     if (this.step >= this.stepsPerEpoch) {

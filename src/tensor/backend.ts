@@ -193,4 +193,6 @@ export interface Backend {
    */
   mark?(): number | undefined;
   release?(mark: number, keep: readonly View[]): void;
+  /** Device backends only: frees the buffers of these views now (they must not be used again). */
+  dispose?(views: readonly View[]): void;
 }

@@ -150,6 +150,9 @@ export class TimingBackend implements Backend {
   release(mark: number, keep: readonly View[]): void {
     this.inner.release?.(mark, keep);
   }
+  dispose(views: readonly View[]): void {
+    this.inner.dispose?.(views);
+  }
   adamUpdate(theta: View, g: View, m: View, v: View, h: AdamStep): void {
     this.time('adamUpdate', () => this.inner.adamUpdate(theta, g, m, v, h));
   }

@@ -136,6 +136,10 @@ export class WebGpuBackend implements Backend {
     this.runtime.release(mark, new Set(keep.map((v) => v.data)));
   }
 
+  dispose(views: readonly GpuView[]): void {
+    for (const v of views) v.data.dispose();
+  }
+
   /** Submits every recorded kernel and frees the device. */
   destroy(): void {
     this.runtime.destroy();
