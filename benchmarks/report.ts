@@ -105,16 +105,33 @@ export function kernelTable(rows: readonly KernelRow[], markdown: boolean): stri
 }
 
 export function stepTable(steps: readonly StepResult[], markdown: boolean): string {
+  const device = (s: StepResult): string =>
+    s.device
+      ? `${s.device.dispatches.toFixed(0)} dispatches, ${s.device.submits.toFixed(0)} submits, ` +
+        `${s.device.reads.toFixed(0)} read of ${(s.device.readMB * 1024).toFixed(2)} KiB, ${s.device.uploadedMB.toFixed(2)} MB up`
+      : '-';
   return table(
-    ['config', 'backend', 'batch', 'ms/step', 'images/s', 'in matmul+conv kernels', 'in any kernel'],
+    [
+      'config',
+      'backend',
+      'batch',
+      'ms/step',
+      'images/s',
+      'in matmul+conv kernels',
+      'in any kernel',
+      'device traffic per step',
+    ],
     steps.map((s) => [
       s.config,
       s.backend,
       String(s.batch),
       s.msPerStep.toFixed(0),
       s.imagesPerSecond.toFixed(1),
-      `${(100 * s.kernelFraction).toFixed(0)}%`,
-      `${(100 * s.backendFraction).toFixed(0)}%`,
+      s.device ? 'host side only' : `${(100 * s.kernelFraction).toFixed(0)}%`,
+      s.device
+        ? `${(100 * s.backendFraction).toFixed(0)}% (recording)`
+        : `${(100 * s.backendFraction).toFixed(0)}%`,
+      device(s),
     ]),
     markdown,
   );

@@ -16,6 +16,8 @@ import { parseArgs } from 'node:util';
 import { getBackend } from '../src/tensor/registry.js';
 import { chooseBackends, defaultCandidates } from '../src/tensor/backends/auto.js';
 import { GPUJS_MODES, GpujsBackend, bestMode } from '../src/tensor/backends/gpujs.js';
+import { closeWebGpu, initWebGpu, webGpuUnavailableReason } from '../src/tensor/backends/webgpu.js';
+import type { Backend } from '../src/tensor/backend.js';
 import { benchKernels } from './kernels.bench.js';
 import { tfjsStepConvolutions, useTfjs, TFJS_PEERS } from './peers/tfjs.js';
 import { formatReport, machineInfo, writeReport, type BenchReport } from './report.js';
@@ -113,9 +115,24 @@ async function main(): Promise<void> {
 
   // The training step: the default backend, and in a full run also gpu.js's default mode (at a
   // batch of at most 32 and 2 steps: a step at batch 256 takes minutes there).
+  // webgpu where an adapter exists (on a software adapter such as lavapipe: a small batch, and
+  // its time says nothing about a GPU).
+  const webgpu = await initWebGpu();
+  if (webgpu)
+    log(`webgpu: ${webgpu.adapter.name}${webgpu.adapter.software ? ' (software: correctness only)' : ''}`);
+  else log(`webgpu: not available (${webGpuUnavailableReason()})`);
   const stepRuns = [
     { backend: getBackend(), batch: stepBatch, steps: quick ? 2 : 5 },
-    ...(quick ? [] : [{ backend: new GpujsBackend(), batch: Math.min(stepBatch, 32), steps: 2 }]),
+    ...(webgpu
+      ? [
+          {
+            backend: webgpu as Backend,
+            batch: webgpu.adapter.software ? Math.min(stepBatch, 16) : stepBatch,
+            steps: quick ? 2 : 5,
+          },
+        ]
+      : []),
+    ...(quick ? [] : [{ backend: new GpujsBackend() as Backend, batch: Math.min(stepBatch, 32), steps: 2 }]),
   ];
   for (const config of quick ? [FMNIST_CONFIG] : [FMNIST_CONFIG, CIFAR_CONFIG]) {
     for (const { backend, batch: b, steps } of stepRuns) {
@@ -170,5 +187,9 @@ async function main(): Promise<void> {
 // Measure with the allocator settings that `npm run train` uses (src/cli/relaunch.ts).
 if (!relaunchWithAllocatorSettings()) {
   exitWithParent();
-  await main();
+  try {
+    await main();
+  } finally {
+    closeWebGpu(); // in Node, a WebGPU device keeps the process alive
+  }
 }

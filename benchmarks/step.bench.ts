@@ -17,6 +17,7 @@ import type { Backend } from '../src/tensor/backend.js';
 import { withBackend } from '../src/tensor/registry.js';
 import { MATMUL_CONV_KERNELS, TimingBackend, type KernelTime } from '../src/tensor/backends/timing.js';
 import { Rng } from '../src/tensor/random.js';
+import { WebGpuBackend } from '../src/tensor/backends/webgpu.js';
 import type { ModelConfig } from './shapes.js';
 
 export interface StepResult {
@@ -39,6 +40,13 @@ export interface StepResult {
    * fresh from the system. Slow on some machines (about 3.7 ms per MB here).
    */
   freshMBPerStep: number;
+  /**
+   * A device backend's traffic per step (mean over the timed steps): kernel
+   * dispatches, command submits, MB uploaded to and read back from the
+   * device. null on host backends. (On a device, the kernel shares above are
+   * host time spent recording kernels, not device time.)
+   */
+  device: { dispatches: number; submits: number; uploadedMB: number; readMB: number; reads: number } | null;
 }
 
 export interface StepBenchOptions {
@@ -92,6 +100,8 @@ export function benchStep(opts: StepBenchOptions): Promise<StepResult> {
 
     await run.trainStep(nextBatch(run)); // warm-up: kernel compilation (gpu.js), worker start-up, allocation
     timed.reset();
+    const stats = opts.backend instanceof WebGpuBackend ? opts.backend.runtime.stats : null;
+    const before = stats ? { ...stats } : null;
     const times: number[] = [];
     const freshMB: number[] = [];
     for (let s = 0; s < opts.steps; s++) {
@@ -116,6 +126,16 @@ export function benchStep(opts: StepBenchOptions): Promise<StepResult> {
       backendFraction: timed.totalMs() / totalMs,
       kernels: timed.report(),
       freshMBPerStep: median(freshMB),
+      device:
+        stats && before
+          ? {
+              dispatches: (stats.dispatches - before.dispatches) / opts.steps,
+              submits: (stats.submits - before.submits) / opts.steps,
+              uploadedMB: (stats.uploadedBytes - before.uploadedBytes) / opts.steps / 2 ** 20,
+              readMB: (stats.readBytes - before.readBytes) / opts.steps / 2 ** 20,
+              reads: (stats.reads - before.reads) / opts.steps,
+            }
+          : null,
     };
   });
 }

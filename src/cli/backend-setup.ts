@@ -84,7 +84,10 @@ async function timeConvolutions(backend: CpuBackend | WebGpuBackend, layers: Lay
   const inputs = layers.map((l) => {
     if (l.kind !== 'conv2d') throw new Error('timeConvolutions: conv layers only');
     const rand = (shape: readonly number[]) =>
-      backend.upload(Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, (_, i) => Math.sin(i)), shape);
+      backend.upload(
+        Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, (_, i) => Math.sin(i)),
+        shape,
+      );
     return { l, x: rand(l.x), w: rand(l.w) };
   });
   let best = Infinity;
@@ -145,7 +148,8 @@ export async function setupBackend(
   let webgpuNote: string;
   const device = await initWebGpu();
   if (!device) webgpuNote = `webgpu not available (${webGpuUnavailableReason()})`;
-  else if (device.adapter.software) webgpuNote = `webgpu skipped: ${device.adapter.name} is a software adapter`;
+  else if (device.adapter.software)
+    webgpuNote = `webgpu skipped: ${device.adapter.name} is a software adapter`;
   else {
     const timed = convLayers(model, inputSize, inChannels, Math.min(2 * batchSize, 64));
     const [gpuMs, cpuMs] = [await timeConvolutions(device, timed), await timeConvolutions(cpu, timed)];

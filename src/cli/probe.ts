@@ -245,7 +245,10 @@ async function main(): Promise<void> {
   let baselines: { randomInit: LayerReport[]; pixels: LayerReport } | null = null;
   if (f.baselines) {
     // the same init the run started from
-    const randomInit = await probeNetwork('random-init', buildEncoder(config, saved.channels, saved.inputSize));
+    const randomInit = await probeNetwork(
+      'random-init',
+      buildEncoder(config, saved.channels, saved.inputSize),
+    );
     const [pixels] = await probeLayers(
       'pixels',
       [pixelFeatures(trainSet, saved.inputSize, stats)],

@@ -239,7 +239,10 @@ export class LplRun {
     // Keep the optimizer's state and this step's z; free activations, gradients, losses, and the
     // previous step's z (a record's z stays valid until the next step ends).
     if (mark !== undefined) {
-      k.release?.(mark, [...this.optimizer.stateTensors(), ...record.z].map((t) => t.view));
+      k.release?.(
+        mark,
+        [...this.optimizer.stateTensors(), ...record.z].map((t) => t.view),
+      );
       k.dispose?.(this.previousZ.map((t) => t.view));
       this.previousZ = record.z;
     }

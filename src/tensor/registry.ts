@@ -108,8 +108,12 @@ registerBackend('reference', () => new ReferenceBackend());
 registerBackend('gpujs', () => new GpujsBackend());
 registerBackend('cpu', () => new CpuBackend(), { makeDefault: true });
 // The device is acquired asynchronously: `await initWebGpu()` (backends/webgpu.ts) first.
-registerBackend('webgpu', () => {
-  const backend = webGpuIfReady();
-  if (!backend) throw new Error(`backend 'webgpu': ${webGpuUnavailableReason()}`);
-  return backend;
-}, { cached: false, device: 'webgpu' });
+registerBackend(
+  'webgpu',
+  () => {
+    const backend = webGpuIfReady();
+    if (!backend) throw new Error(`backend 'webgpu': ${webGpuUnavailableReason()}`);
+    return backend;
+  },
+  { cached: false, device: 'webgpu' },
+);

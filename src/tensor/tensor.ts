@@ -110,7 +110,8 @@ export class Tensor {
    * optimizer buffers. Its gradient, if any, moves too.
    */
   async moveTo(target: string | Backend): Promise<void> {
-    if (this.node) throw new Error('moveTo: only leaf tensors move in place; use await t.to(backend) for a copy');
+    if (this.node)
+      throw new Error('moveTo: only leaf tensors move in place; use await t.to(backend) for a copy');
     const moved = await this.to(target);
     if (this.grad) this.grad = await this.grad.to(target);
     this.data_ = moved.view;

@@ -74,15 +74,20 @@ async function lossesAndGradients(run: LplRun, batch: TwoViewBatch) {
   const x = new Float32Array(2 * batch.x1.length);
   x.set(batch.x1, 0);
   x.set(batch.x2, batch.x1.length);
-  const both = encodeBlocks(run.model.blocks, fromArray(x, [2 * B, C, H, W]), { mode: CONFIG.mode, keepMaps: false });
+  const both = encodeBlocks(run.model.blocks, fromArray(x, [2 * B, C, H, W]), {
+    mode: CONFIG.mode,
+    keepMaps: false,
+  });
   const half = (t: Tensor, first: boolean) => slice(t, [first ? [0, B] : [B, 2 * B]]);
   const split = (first: boolean) => ({ z: both.z.map((t) => half(t, first)), maps: [] as Tensor[] });
   const { total, layers } = networkObjective(split(true), split(false), CONFIG);
   total.backward();
   const losses: number[] = [];
-  for (const l of layers) if (l) for (const t of [l.pred, l.hebb, l.decorr, l.total]) losses.push((await t.data())[0]!);
+  for (const l of layers)
+    if (l) for (const t of [l.pred, l.hebb, l.decorr, l.total]) losses.push((await t.data())[0]!);
   const grads = new Map<string, Float32Array>();
-  for (const [name, p] of run.model.namedParameters()) grads.set(name, (await p.grad!.data()) as Float32Array);
+  for (const [name, p] of run.model.namedParameters())
+    grads.set(name, (await p.grad!.data()) as Float32Array);
   run.model.zeroGrad();
   return { losses, grads };
 }

@@ -5,7 +5,12 @@
  * `npm test` passes anywhere, except under CI (CI set), where a missing
  * adapter fails: CI must never skip them.
  */
-import { closeWebGpu, initWebGpu, webGpuUnavailableReason, type WebGpuBackend } from '../../src/tensor/backends/webgpu.js';
+import {
+  closeWebGpu,
+  initWebGpu,
+  webGpuUnavailableReason,
+  type WebGpuBackend,
+} from '../../src/tensor/backends/webgpu.js';
 
 /** The backend, or null (after printing why) when the tests should skip. Throws under CI. */
 export async function webGpuForTests(suite: string): Promise<WebGpuBackend | null> {

@@ -116,7 +116,8 @@ export class WebGpuBackend implements Backend {
     return E.contiguous(this.runtime, x);
   }
   fill(shape: Shape, dtype: DType, value: number): GpuView {
-    if (dtype === 'float64') throw new Error('webgpu: float64 tensors are not supported (WGSL has no float64)');
+    if (dtype === 'float64')
+      throw new Error('webgpu: float64 tensors are not supported (WGSL has no float64)');
     return E.fill(this.runtime, shape, value);
   }
   assign(dst: GpuView, src: GpuView): void {

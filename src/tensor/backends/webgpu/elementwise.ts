@@ -28,14 +28,16 @@ interface Operand {
  * the other (stride[a] = stride[a+1]·shape[a+1]), so that a contiguous copy is
  * a rank-1 walk. Size-1 axes are dropped.
  */
-export function collapse(shape: readonly number[], operands: Operand[]): { shape: number[]; strides: number[][] } {
+export function collapse(
+  shape: readonly number[],
+  operands: Operand[],
+): { shape: number[]; strides: number[][] } {
   const keep = shape.map((d, a) => a).filter((a) => shape[a] !== 1);
   const outShape: number[] = [];
   const strides: number[][] = operands.map(() => []);
   for (const a of keep) {
     const last = outShape.length - 1;
-    const mergeable =
-      last >= 0 && operands.every((o, k) => strides[k]![last] === o.stride[a]! * shape[a]!);
+    const mergeable = last >= 0 && operands.every((o, k) => strides[k]![last] === o.stride[a]! * shape[a]!);
     if (mergeable) {
       outShape[last]! *= shape[a]!;
       operands.forEach((o, k) => (strides[k]![last] = o.stride[a]!));
@@ -124,7 +126,9 @@ function mapShader(inputs: number, expr: string, helpers = ''): string {
     { length: inputs },
     (_, k) => `@group(0) @binding(${k + 1}) var<storage, read> x${k}: array<f32>;`,
   ).join('\n');
-  const reads = Array.from({ length: inputs }, (_, k) => `let v${k} = x${k}[offsetOf(${k}u, i)];`).join('\n  ');
+  const reads = Array.from({ length: inputs }, (_, k) => `let v${k} = x${k}[offsetOf(${k}u, i)];`).join(
+    '\n  ',
+  );
   return `${STRIDED_PRELUDE}
 ${helpers}
 ${bindings}
@@ -144,7 +148,15 @@ function outputView(rt: WebGpuRuntime, shape: readonly number[]): GpuView {
 }
 
 /** Runs an elementwise function of `inputs` (already broadcast to `shape`) into a new row-major view. */
-function map(rt: WebGpuRuntime, shape: readonly number[], inputs: Operand[], buffers: GpuStorage[], expr: string, extra = 0, helpers = ''): GpuView {
+function map(
+  rt: WebGpuRuntime,
+  shape: readonly number[],
+  inputs: Operand[],
+  buffers: GpuStorage[],
+  expr: string,
+  extra = 0,
+  helpers = '',
+): GpuView {
   const out = outputView(rt, shape);
   if (out.size === 0) return out;
   rt.dispatch(
@@ -166,7 +178,10 @@ export function unary(rt: WebGpuRuntime, op: UnaryOp, x: GpuView, param = 0): Gp
 
 export function binary(rt: WebGpuRuntime, op: BinaryOp, a: GpuView, b: GpuView): GpuView {
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const operands = [a, b].map((v) => ({ offset: v.offset, stride: broadcastStrides(v.shape, v.stride, shape) }));
+  const operands = [a, b].map((v) => ({
+    offset: v.offset,
+    stride: broadcastStrides(v.shape, v.stride, shape),
+  }));
   return map(rt, shape, operands, [a.data, b.data], BINARY_WGSL[op]);
 }
 
@@ -199,7 +214,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 
 export function fill(rt: WebGpuRuntime, shape: readonly number[], value: number): GpuView {
   const out = outputView(rt, shape);
-  if (out.size > 0) rt.dispatch(FILL_SHADER, Int32Array.of(out.size, f32Bits(value)), [out.data.buffer], groupsFor(out.size));
+  if (out.size > 0)
+    rt.dispatch(FILL_SHADER, Int32Array.of(out.size, f32Bits(value)), [out.data.buffer], groupsFor(out.size));
   return out;
 }
 
@@ -217,6 +233,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 export function assign(rt: WebGpuRuntime, dst: GpuView, src: GpuView): void {
   if (dst.size === 0) return;
   const source = src.data === dst.data ? copy(rt, src) : src;
-  rt.dispatch(ASSIGN_SHADER, stridedParams(dst.shape, [source, dst]), [source.data.buffer, dst.data.buffer], groupsFor(dst.size));
+  rt.dispatch(
+    ASSIGN_SHADER,
+    stridedParams(dst.shape, [source, dst]),
+    [source.data.buffer, dst.data.buffer],
+    groupsFor(dst.size),
+  );
   if (source !== src) source.data.dispose();
 }

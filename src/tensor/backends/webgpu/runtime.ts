@@ -91,17 +91,20 @@ export class WebGpuRuntime {
   /** Storages not yet freed, by id (weakly: a forgotten one is collected, and its buffer freed). */
   private readonly live = new Map<number, WeakRef<GpuStorage>>();
   private nextId = 0;
-  private readonly collected = new FinalizationRegistry<{ id: number; buffer: GPUBuffer }>(({ id, buffer }) => {
-    if (this.live.delete(id)) this.destroyBuffer(buffer);
-  });
+  private readonly collected = new FinalizationRegistry<{ id: number; buffer: GPUBuffer }>(
+    ({ id, buffer }) => {
+      if (this.live.delete(id)) this.destroyBuffer(buffer);
+    },
+  );
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private encoder: GPUCommandEncoder | null = null;
   private pending = 0;
   /** Buffers freed while passes that use them may still be unsubmitted: destroyed after the next submit. */
   private toDestroy: GPUBuffer[] = [];
   /** Called with the storage to make a strided view row-major (set by the backend). */
-  contiguousCopy: ((s: GpuStorage, shape: readonly number[], stride: readonly number[], offset: number) => GpuStorage) | null =
-    null;
+  contiguousCopy:
+    | ((s: GpuStorage, shape: readonly number[], stride: readonly number[], offset: number) => GpuStorage)
+    | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -198,14 +201,21 @@ export class WebGpuRuntime {
    * `buffers` in order. `groups` is the workgroup count (x, y); use
    * `groupsFor` for one thread per element.
    */
-  dispatch(code: string, params: Int32Array | Uint32Array | Float32Array, buffers: GPUBuffer[], groups: [number, number, number?]): void {
+  dispatch(
+    code: string,
+    params: Int32Array | Uint32Array | Float32Array,
+    buffers: GPUBuffer[],
+    groups: [number, number, number?],
+  ): void {
     const pipeline = this.pipeline(code);
     const paramBuffer = this.device.createBuffer({
       size: Math.max(16, Math.ceil(params.byteLength / 16) * 16),
       usage: STORAGE,
       mappedAtCreation: true,
     });
-    new Uint8Array(paramBuffer.getMappedRange()).set(new Uint8Array(params.buffer, params.byteOffset, params.byteLength));
+    new Uint8Array(paramBuffer.getMappedRange()).set(
+      new Uint8Array(params.buffer, params.byteOffset, params.byteLength),
+    );
     paramBuffer.unmap();
     const bindGroup = this.device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
