@@ -26,7 +26,7 @@
 import ndarray from 'ndarray';
 import type { Conv2dParams } from '../../backend.js';
 import { formatShape, ShapeError, windowOutputSize, type Shape } from '../../shape.js';
-import { contiguous, type GpuView } from './elementwise.js';
+import { contiguous, fill, type GpuView } from './elementwise.js';
 import { perThread, runGemm, type GemmKernel } from './matmul.js';
 import { FLAT_INDEX, groupsFor, type WebGpuRuntime } from './runtime.js';
 
@@ -54,7 +54,17 @@ function geometry(op: string, xShape: Shape, wShape: Shape, p: Conv2dParams): Ge
   return { N, C, H, W, O, KH, KW, OH, OW, p };
 }
 
-/** WGSL constants of the geometry, and x̂ (xAt: x with zero padding, xHat: the im2col element). */
+/** x̂[r, j]: x at the window position of (r, j), 0 in the padding. */
+const X_HAT = /* wgsl */ `
+fn xHat(r: i32, j: i32) -> f32 {
+  let n = j / OHW; let ohw = j % OHW; let q = r % KK;
+  let ih = (ohw / OW) * SH - PH + q / KW;
+  let iw = (ohw % OW) * SW - PW + q % KW;
+  if (ih < 0 || ih >= IH || iw < 0 || iw >= IW) { return 0.0; }
+  return x[((n * CH + r / KK) * IH + ih) * IW + iw];
+}`;
+
+/** WGSL constants of the geometry, and (withX) xHat. */
 function prelude(g: Geometry, withX = true): string {
   const { C, H, W, O, KH, KW, OH, OW } = g;
   const [SH, SW] = g.p.stride;
@@ -66,14 +76,6 @@ const KK = ${KH * KW}; const CKK = ${C * KH * KW}; const OHW = ${OH * OW}; const
 ${withX ? X_HAT : ''}`;
 }
 
-const X_HAT = /* wgsl */ `
-fn xHat(r: i32, j: i32) -> f32 {
-  let n = j / OHW; let ohw = j % OHW; let q = r % KK;
-  let ih = (ohw / OW) * SH - PH + q / KW;
-  let iw = (ohw % OW) * SW - PW + q % KW;
-  if (ih < 0 || ih >= IH || iw < 0 || iw >= IW) { return 0.0; }
-  return x[((n * CH + r / KK) * IH + ih) * IW + iw];
-}`;
 
 const binding = (i: number, name: string, write = false) =>
   `@group(0) @binding(${i}) var<storage, ${write ? 'read_write' : 'read'}> ${name}: array<f32>;`;
@@ -198,8 +200,8 @@ function weightGradient(rt: WebGpuRuntime, x: GpuView, gy: GpuView, y: GpuView |
   const cols = y ? CKK + 1 : CKK; // with y, one more column of ones: ∂L/∂b
   const len = O * cols;
   const K = N * OH * OW;
+  if (len === 0 || K === 0) return fill(rt, [len], 0); // an empty sum
   const out = ndarray(rt.allocate(len), [len]);
-  if (len === 0) return out;
   const t = new Temps(rt);
   const inputs = [t.rowMajor(x), t.rowMajor(gy), ...(y ? [t.rowMajor(y)] : [])];
   const kernel: GemmKernel = {
