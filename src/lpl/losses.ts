@@ -30,6 +30,8 @@ import {
   sum,
   transpose,
 } from '../autograd/index.js';
+import { HOST } from '../tensor/backend.js';
+import { getBackend } from '../tensor/registry.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
 
@@ -95,16 +97,21 @@ export function decorrelationLoss(z: Tensor, opts: { detachMean?: boolean } = {}
   return div(sum(square(offDiagonal)), M * M - M);
 }
 
-/** 1 − I, [M, M]: zeroes the diagonal of a covariance. A constant, so one per (M, dtype) is kept. */
+/**
+ * 1 − I, [M, M]: zeroes the diagonal of a covariance. A constant, so on host
+ * backends one per (M, dtype) is kept; a device backend gets a fresh upload
+ * each call (its buffers made during a training step are freed when the step ends).
+ */
 const masks = new Map<string, Tensor>();
 function offDiagonalMask(M: number, dtype: Tensor['dtype']): Tensor {
+  const onHost = getBackend().device === HOST;
   const key = `${M}:${dtype}`;
-  let mask = masks.get(key);
+  let mask = onHost ? masks.get(key) : undefined;
   if (!mask) {
     const values = new Float64Array(M * M).fill(1);
     for (let i = 0; i < M; i++) values[i * M + i] = 0;
     mask = tensor(values, [M, M], { dtype });
-    masks.set(key, mask);
+    if (onHost) masks.set(key, mask);
   }
   return mask;
 }

@@ -110,15 +110,18 @@ export abstract class Module {
         mismatched.push(`${name}: shape ${formatShape(q.shape)} given, ${formatShape(p.shape)} expected`);
       } else if (q.dtype !== p.dtype) {
         mismatched.push(`${name}: dtype ${q.dtype} given, ${p.dtype} expected`);
-      } else if (q.device !== p.device) {
-        mismatched.push(`${name}: given on '${q.device}', the model's is on '${p.device}'`);
       }
     }
     if (missing.length + unexpected.length + mismatched.length > 0) {
       throw new StateDictError(opts.source ?? 'state dict', missing, unexpected, mismatched);
     }
     const k = getBackend();
-    for (const [name, p] of own) k.assign(p.view, state.get(name)!.view);
+    for (const [name, p] of own) {
+      const q = state.get(name)!;
+      // values from elsewhere (a file read into host memory, say) are uploaded first
+      const source = q.device === p.device ? q.view : k.upload(q.dataSync(), q.shape);
+      k.assign(p.view, source);
+    }
   }
 }
 

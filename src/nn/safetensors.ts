@@ -16,7 +16,8 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, write
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { DType, FloatArray } from '../tensor/backend.js';
-import { fromArray, type Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { viewOf } from '../tensor/view.js';
 
 const DTYPE_CODE: Record<DType, string> = { float32: 'F32', float64: 'F64' };
 const BYTES: Record<DType, number> = { float32: 4, float64: 8 };
@@ -127,7 +128,7 @@ export function readSafetensors(file: string): {
     const bytes = new Uint8Array(end - begin);
     bytes.set(buf.subarray(dataStart + begin, dataStart + end));
     const data = dtype === 'float64' ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
-    tensors.set(name, fromArray(data, entry.shape));
+    tensors.set(name, new Tensor(viewOf(data, entry.shape))); // in host memory, whatever backend is in use
   }
   return { tensors, metadata };
 }

@@ -19,7 +19,12 @@ import ndarray from 'ndarray';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Conv2dParams, HostView, View } from '../../src/tensor/backend.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
-import { closeWebGpu, initWebGpu, webGpuUnavailableReason, type GpuView } from '../../src/tensor/backends/webgpu.js';
+import {
+  closeWebGpu,
+  initWebGpu,
+  webGpuUnavailableReason,
+  type GpuView,
+} from '../../src/tensor/backends/webgpu.js';
 import { Rng } from '../../src/tensor/random.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
 
@@ -51,7 +56,10 @@ const up = (v: HostView): GpuView => backend!.upload(copyToArray(v), v.shape);
 function transposed(v: HostView): { host: HostView; dev: GpuView } {
   const r = v.shape.length;
   const order = [...Array(r).keys()].map((i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
-  const stored = viewOf(copyToArray(v.transpose(...order)), order.map((a) => v.shape[a]!));
+  const stored = viewOf(
+    copyToArray(v.transpose(...order)),
+    order.map((a) => v.shape[a]!),
+  );
   return { host: stored.transpose(...order), dev: up(stored).transpose(...order) };
 }
 
@@ -79,7 +87,15 @@ describe.skipIf(!backend)('webgpu matmul against the reference', () => {
     await checkMatmul(rand([37, 1100], rng), rand([1100, 45], rng));
   });
   it('sizes on and across the 16, 32 and 64 tiles', async () => {
-    for (const [M, K, N] of [[1, 5, 1], [4, 1, 6], [16, 16, 16], [17, 33, 31], [33, 17, 63], [64, 64, 64], [65, 47, 129]]) {
+    for (const [M, K, N] of [
+      [1, 5, 1],
+      [4, 1, 6],
+      [16, 16, 16],
+      [17, 33, 31],
+      [33, 17, 63],
+      [64, 64, 64],
+      [65, 47, 129],
+    ]) {
       await checkMatmul(rand([M!, K!], rng), rand([K!, N!], rng));
     }
   });
@@ -117,12 +133,49 @@ interface ConvCase {
 }
 
 const convCases: ConvCase[] = [
-  { name: '3×3, stride 1, padding 1, C = 3, bias', x: [2, 3, 9, 9], w: [8, 3, 3, 3], p: { stride: [1, 1], padding: [1, 1] }, bias: true },
-  { name: 'stride 2, padding [0, 1]', x: [2, 5, 11, 10], w: [7, 5, 3, 3], p: { stride: [2, 2], padding: [0, 1] }, bias: true },
-  { name: '1×1, no padding', x: [3, 16, 6, 6], w: [20, 16, 1, 1], p: { stride: [1, 1], padding: [0, 0] }, bias: false },
-  { name: 'C = 1, 3×2 kernel, stride [2, 1], padding [1, 0]', x: [1, 1, 8, 7], w: [4, 1, 3, 2], p: { stride: [2, 1], padding: [1, 0] }, bias: true },
-  { name: 'O = 70 across tiles, strided inputs', x: [2, 20, 12, 12], w: [70, 20, 3, 3], p: { stride: [1, 1], padding: [1, 1] }, bias: true, strided: true },
-  { name: 'a long weight-gradient sum (split-K)', x: [4, 4, 16, 16], w: [8, 4, 3, 3], p: { stride: [1, 1], padding: [1, 1] }, bias: true },
+  {
+    name: '3×3, stride 1, padding 1, C = 3, bias',
+    x: [2, 3, 9, 9],
+    w: [8, 3, 3, 3],
+    p: { stride: [1, 1], padding: [1, 1] },
+    bias: true,
+  },
+  {
+    name: 'stride 2, padding [0, 1]',
+    x: [2, 5, 11, 10],
+    w: [7, 5, 3, 3],
+    p: { stride: [2, 2], padding: [0, 1] },
+    bias: true,
+  },
+  {
+    name: '1×1, no padding',
+    x: [3, 16, 6, 6],
+    w: [20, 16, 1, 1],
+    p: { stride: [1, 1], padding: [0, 0] },
+    bias: false,
+  },
+  {
+    name: 'C = 1, 3×2 kernel, stride [2, 1], padding [1, 0]',
+    x: [1, 1, 8, 7],
+    w: [4, 1, 3, 2],
+    p: { stride: [2, 1], padding: [1, 0] },
+    bias: true,
+  },
+  {
+    name: 'O = 70 across tiles, strided inputs',
+    x: [2, 20, 12, 12],
+    w: [70, 20, 3, 3],
+    p: { stride: [1, 1], padding: [1, 1] },
+    bias: true,
+    strided: true,
+  },
+  {
+    name: 'a long weight-gradient sum (split-K)',
+    x: [4, 4, 16, 16],
+    w: [8, 4, 3, 3],
+    p: { stride: [1, 1], padding: [1, 1] },
+    bias: true,
+  },
 ];
 
 describe.skipIf(!backend)('webgpu conv2d and its gradients against the reference', () => {

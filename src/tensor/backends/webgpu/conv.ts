@@ -76,7 +76,6 @@ const KK = ${KH * KW}; const CKK = ${C * KH * KW}; const OHW = ${OH * OW}; const
 ${withX ? X_HAT : ''}`;
 }
 
-
 const binding = (i: number, name: string, write = false) =>
   `@group(0) @binding(${i}) var<storage, ${write ? 'read_write' : 'read'}> ${name}: array<f32>;`;
 
@@ -110,7 +109,12 @@ export function conv2d(
   const t = new Temps(rt);
   const inputs = [t.rowMajor(x), t.rowMajor(w), ...(bias ? [t.rowMajor(bias)] : [])];
   const kernel: GemmKernel = {
-    bindings: [binding(1, 'x'), binding(2, 'w'), bias ? binding(3, 'bias') : '', binding(bias ? 4 : 3, 'y', true)].join('\n'),
+    bindings: [
+      binding(1, 'x'),
+      binding(2, 'w'),
+      bias ? binding(3, 'bias') : '',
+      binding(bias ? 4 : 3, 'y', true),
+    ].join('\n'),
     functions: /* wgsl */ `${prelude(g)}
 fn loadA(s: i32, o: i32, r: i32) -> f32 { return w[o * CKK + r]; }
 fn loadB(s: i32, r: i32, j: i32) -> f32 { return xHat(r, j); }
@@ -130,7 +134,13 @@ fn store(s: i32, o: i32, j: i32, v: f32) {
 }
 
 /** ∂L/∂x [N,C,H,W] of conv2d, given ∂L/∂y [N,O,OH,OW] and w. */
-export function conv2dBackwardInput(rt: WebGpuRuntime, gy: GpuView, w: GpuView, xShape: Shape, p: Conv2dParams): GpuView {
+export function conv2dBackwardInput(
+  rt: WebGpuRuntime,
+  gy: GpuView,
+  w: GpuView,
+  xShape: Shape,
+  p: Conv2dParams,
+): GpuView {
   const g = geometry('conv2dBackwardInput', xShape, w.shape, p);
   const { N, C, H, W, O, KH, KW, OH, OW } = g;
   if (gy.shape.join() !== [N, O, OH, OW].join()) {
@@ -161,7 +171,13 @@ fn store(s: i32, c: i32, j: i32, v: f32) { dx[((j / IHW) * CH + c) * IHW + j % I
     aKFast: true,
     bKFast: false,
   };
-  runGemm(rt, kernel, { M: C, N: N * H * W, K: O * KH * KW, zCount: 1 }, [], [G.data.buffer, Wt.data.buffer, out.data.buffer]);
+  runGemm(
+    rt,
+    kernel,
+    { M: C, N: N * H * W, K: O * KH * KW, zCount: 1 },
+    [],
+    [G.data.buffer, Wt.data.buffer, out.data.buffer],
+  );
   t.dispose();
   return out;
 }
@@ -190,11 +206,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  * ∂L/∂w (and with `y`, ∂L/∂b from gm = ∂L/∂y · [y > 0]) as one flat view of `len` values:
  * [O·C·KH·KW] or [O·C·KH·KW + O].
  */
-function weightGradient(rt: WebGpuRuntime, x: GpuView, gy: GpuView, y: GpuView | null, wShape: Shape, p: Conv2dParams, op: string): GpuView {
+function weightGradient(
+  rt: WebGpuRuntime,
+  x: GpuView,
+  gy: GpuView,
+  y: GpuView | null,
+  wShape: Shape,
+  p: Conv2dParams,
+  op: string,
+): GpuView {
   const g = geometry(op, x.shape, wShape, p);
   const { N, C, O, KH, KW, OH, OW } = g;
   for (const v of y ? [gy, y] : [gy]) {
-    if (v.shape.join() !== [N, O, OH, OW].join()) throw new ShapeError(`${op}: ${formatShape(v.shape)} is not [${[N, O, OH, OW]}]`);
+    if (v.shape.join() !== [N, O, OH, OW].join())
+      throw new ShapeError(`${op}: ${formatShape(v.shape)} is not [${[N, O, OH, OW]}]`);
   }
   const CKK = C * KH * KW;
   const cols = y ? CKK + 1 : CKK; // with y, one more column of ones: ∂L/∂b
@@ -205,7 +230,12 @@ function weightGradient(rt: WebGpuRuntime, x: GpuView, gy: GpuView, y: GpuView |
   const t = new Temps(rt);
   const inputs = [t.rowMajor(x), t.rowMajor(gy), ...(y ? [t.rowMajor(y)] : [])];
   const kernel: GemmKernel = {
-    bindings: [binding(1, 'x'), binding(2, 'gy'), y ? binding(3, 'y') : '', binding(y ? 4 : 3, 'dw', true)].join('\n'),
+    bindings: [
+      binding(1, 'x'),
+      binding(2, 'gy'),
+      y ? binding(3, 'y') : '',
+      binding(y ? 4 : 3, 'dw', true),
+    ].join('\n'),
     functions: /* wgsl */ `${prelude(g)}
 fn loadA(s: i32, o: i32, j: i32) -> f32 {
   let i = ((j / OHW) * OC + o) * OHW + j % OHW;
@@ -221,7 +251,10 @@ fn store(s: i32, o: i32, r: i32, v: f32) { dw[s * ${len} + select(OC * CKK + o, 
     split: true,
   };
   const tiles = Math.ceil(O / (16 * kernel.tm)) * Math.ceil(cols / (16 * kernel.tn));
-  const most = Math.max(1, Math.min(Math.ceil(TARGET_GROUPS / tiles), Math.ceil(K / MIN_CHUNK), Math.floor(MAX_PARTIAL / len)));
+  const most = Math.max(
+    1,
+    Math.min(Math.ceil(TARGET_GROUPS / tiles), Math.ceil(K / MIN_CHUNK), Math.floor(MAX_PARTIAL / len)),
+  );
   const kChunk = Math.max(16, Math.ceil(K / most / 16) * 16);
   const S = Math.max(1, Math.ceil(K / kChunk));
   const target = S > 1 ? rt.allocate(S * len) : out.data;
@@ -236,7 +269,13 @@ fn store(s: i32, o: i32, r: i32, v: f32) { dw[s * ${len} + select(OC * CKK + o, 
 }
 
 /** ∂L/∂w [O,C,KH,KW] of conv2d, given x and ∂L/∂y. */
-export function conv2dBackwardWeight(rt: WebGpuRuntime, x: GpuView, gy: GpuView, wShape: Shape, p: Conv2dParams): GpuView {
+export function conv2dBackwardWeight(
+  rt: WebGpuRuntime,
+  x: GpuView,
+  gy: GpuView,
+  wShape: Shape,
+  p: Conv2dParams,
+): GpuView {
   const flat = weightGradient(rt, x, gy, null, wShape, p, 'conv2dBackwardWeight');
   return ndarray(flat.data, [...wShape]);
 }

@@ -64,7 +64,14 @@ export function gemmShader(g: GemmKernel): string {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const cells = range(tm).flatMap((i) => range(tn).map((j) => [i, j] as const));
   // element e = t + 256·q of a tile [rows × cols] stored column-major (k outer) in workgroup memory
-  const stage = (tile: 'As' | 'Bs', count: number, kFast: boolean, inner: number, load: string, inRange: string) =>
+  const stage = (
+    tile: 'As' | 'Bs',
+    count: number,
+    kFast: boolean,
+    inner: number,
+    load: string,
+    inRange: string,
+  ) =>
     range(count)
       .map((q) => {
         const e = `(t + ${256 * q})`;
@@ -105,8 +112,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     ${stage('Bs', tn, g.bKFast, BN, 'loadB(s, k, n0 + xx)', 'n0 + xx < N && k < kEnd')}
     workgroupBarrier();
     for (var kk = 0; kk < ${BK}; kk++) {
-      ${range(tm).map((i) => `let a${i} = As[kk * ${BM} + ty + ${16 * i}];`).join(' ')}
-      ${range(tn).map((j) => `let b${j} = Bs[kk * ${BN} + tx + ${16 * j}];`).join(' ')}
+      ${range(tm)
+        .map((i) => `let a${i} = As[kk * ${BM} + ty + ${16 * i}];`)
+        .join(' ')}
+      ${range(tn)
+        .map((j) => `let b${j} = Bs[kk * ${BN} + tx + ${16 * j}];`)
+        .join(' ')}
       ${cells.map(([i, j]) => `c${i}${j} = fma(a${i}, b${j}, c${i}${j});`).join(' ')}
     }
     workgroupBarrier();
@@ -177,11 +188,14 @@ const MATMUL_BINDINGS = /* wgsl */ `
 /** [..., M, K] @ [..., K, N] -> [..., M, N] (batch axes broadcast), a and b read through their strides. */
 export function matmul(rt: WebGpuRuntime, a: GpuView, b: GpuView): GpuView {
   if (a.shape.length < 2 || b.shape.length < 2) {
-    throw new ShapeError(`matmul: operands need rank ≥ 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new ShapeError(
+      `matmul: operands need rank ≥ 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
   }
   const [M, K] = a.shape.slice(-2) as [number, number];
   const [K2, N] = b.shape.slice(-2) as [number, number];
-  if (K !== K2) throw new ShapeError(`matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)}: inner sizes differ`);
+  if (K !== K2)
+    throw new ShapeError(`matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)}: inner sizes differ`);
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
   const batch = broadcastShapes('matmul', batchA, batchB);
@@ -204,7 +218,18 @@ export function matmul(rt: WebGpuRuntime, a: GpuView, b: GpuView): GpuView {
     aKFast: !(aM === 1 && aK !== 1),
     bKFast: bK === 1 && bN !== 1,
   };
-  const extra = [aM, aK, bK, bN, a.offset, b.offset, c.shape.length, ...c.shape, ...c.strides[0]!, ...c.strides[1]!];
+  const extra = [
+    aM,
+    aK,
+    bK,
+    bN,
+    a.offset,
+    b.offset,
+    c.shape.length,
+    ...c.shape,
+    ...c.strides[0]!,
+    ...c.strides[1]!,
+  ];
   runGemm(rt, kernel, { M, N, K, zCount: count }, extra, [a.data.buffer, b.data.buffer, out.data.buffer]);
   return out;
 }

@@ -89,7 +89,7 @@ export interface Binding {
 export class WebGpuRuntime {
   readonly stats: TransferStats = { dispatches: 0, submits: 0, uploadedBytes: 0, readBytes: 0, reads: 0 };
   /** Storages not yet freed, by id (weakly: a forgotten one is collected, and its buffer freed). */
-  private readonly live = new Map<number, WeakRef<GpuStorage>>();
+  private readonly live = new Map<number, { ref: WeakRef<GpuStorage>; buffer: GPUBuffer }>();
   private nextId = 0;
   private readonly collected = new FinalizationRegistry<{ id: number; buffer: GPUBuffer }>(
     ({ id, buffer }) => {
@@ -150,7 +150,7 @@ export class WebGpuRuntime {
 
   track(s: GpuStorage): number {
     const id = this.nextId++;
-    this.live.set(id, new WeakRef(s));
+    this.live.set(id, { ref: new WeakRef(s), buffer: s.buffer });
     this.collected.register(s, { id, buffer: s.buffer }, s);
     return id;
   }
@@ -176,10 +176,15 @@ export class WebGpuRuntime {
    * without waiting for garbage collection.
    */
   release(mark: number, keep: ReadonlySet<GpuStorage>): void {
-    for (const [id, ref] of this.live) {
+    for (const [id, { ref, buffer }] of this.live) {
       if (id < mark) continue;
       const s = ref.deref();
       if (s && !keep.has(s)) s.dispose();
+      else if (!s) {
+        // collected, its finalizer not run yet: free its buffer now (the finalizer then finds nothing)
+        this.live.delete(id);
+        this.destroyBuffer(buffer);
+      }
     }
   }
 
