@@ -37,18 +37,19 @@ function cli(command: 'train' | 'probe', args: string[]): SpawnSyncReturns<strin
 const TINY = ['--limit', '32', '--batch-size', '8', '--width', '0.0625', '--workers', '0', '--epochs', '1'];
 const TINY_RUN = [...TINY, '--warmup-epochs', '0', '--log-every', '1'];
 
-/** The per-layer losses of each logged step. */
-function stepLosses(run: string): number[][] {
+/** Each logged step's per-layer losses: [pred, hebb, decorr, total] per layer. */
+function stepLosses(run: string): number[][][] {
   return readFileSync(join(run, 'log.jsonl'), 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l))
     .filter((l) => l.type === 'step')
     .map((l) =>
-      (l.layers as { pred: number; hebb: number; decorr: number }[]).flatMap((x) => [
+      (l.layers as { pred: number; hebb: number; decorr: number; total: number }[]).map((x) => [
         x.pred,
         x.hebb,
         x.decorr,
+        x.total,
       ]),
     );
 }
@@ -62,12 +63,19 @@ describe.skipIf(!hasAdapter)('the commands with --backend webgpu', { timeout: 30
     expect(gpu.stdout).toMatch(/backend webgpu on /);
     const [a, b] = [stepLosses(join(work, 'cpu')), stepLosses(join(work, 'gpu'))];
     expect(b).toHaveLength(a.length);
+    // Step 1 (same weights): every term within 1e-3 of itself. Step 2 comes after one Adam step,
+    // which is about lr·sign(g) per weight, so where a gradient is near zero the two backends step
+    // differently; there each term is compared within 1e-3 of its layer's total.
     for (let s = 0; s < 2; s++) {
-      a[s]!.forEach((want, i) => {
-        const got = b[s]![i]!;
-        expect(Math.abs(got - want), `step ${s + 1}, loss ${i}: ${got} vs ${want}`).toBeLessThanOrEqual(
-          1e-3 * Math.abs(want) + 1e-7,
-        );
+      a[s]!.forEach((layer, k) => {
+        layer.forEach((want, i) => {
+          const got = b[s]![k]![i]!;
+          const scale = s === 0 ? Math.abs(want) : Math.max(Math.abs(want), Math.abs(layer[3]!));
+          expect(
+            Math.abs(got - want),
+            `step ${s + 1}, layer ${k + 1}, term ${i}: ${got} vs ${want}`,
+          ).toBeLessThanOrEqual(1e-3 * scale + 1e-9);
+        });
       });
     }
   });
