@@ -31,7 +31,7 @@ import { broadcastStrides } from '../../view.js';
 import { collapse, type GpuView } from './elementwise.js';
 import type { WebGpuRuntime } from './runtime.js';
 
-const BK = Number(process.env.BK ?? 16);
+const BK = 16;
 const MAX_GROUPS = 65535;
 
 export interface GemmKernel {
@@ -111,7 +111,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     ${stage('As', tm, g.aKFast, BM, 'loadA(s, m0 + xx, k)', 'm0 + xx < M && k < kEnd')}
     ${stage('Bs', tn, g.bKFast, BN, 'loadB(s, k, n0 + xx)', 'n0 + xx < N && k < kEnd')}
     workgroupBarrier();
-    ${process.env.V === 'unroll' ? '' : ''}for (var kk = 0; kk < ${BK}; kk++) {
+    for (var kk = 0; kk < ${BK}; kk++) {
       ${range(tm)
         .map((i) => `let a${i} = As[kk * ${BM} + ty + ${16 * i}];`)
         .join(' ')}
