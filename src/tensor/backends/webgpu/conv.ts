@@ -6,7 +6,8 @@
  * C·KH·KW, j = (n,oh,ow) the N·OH·OW output positions, and
  *   x̂[r, j] = x[n, c, oh·sh − ph + kh, ow·sw − pw + kw]   (0 in the padding).
  * The layer's geometry is compiled into the shader as constants (divisions by
- * constants are cheap); only the batch size N is a parameter.
+ * constants are cheap); the batch size N and the flags (fused ReLU, masking by
+ * y) are parameters, so that one pipeline serves every batch size and variant.
  *
  * conv2d                 y[n,o,oh,ow] = act(b[o] + Σ_r w[o, r] · x̂[r, j])
  *   GEMM O × (N·OH·OW) × C·KH·KW; the reference's loop nest for n, o, oh, ow: Σ_c Σ_kh Σ_kw.
@@ -120,7 +121,8 @@ fn loadA(s: i32, o: i32, r: i32) -> f32 { return w[o * CKK + r]; }
 fn loadB(s: i32, r: i32, j: i32) -> f32 { return xHat(r, j); }
 fn store(s: i32, o: i32, j: i32, v: f32) {
   let z = v${bias ? ' + bias[o]' : ''};
-  y[((j / OHW) * OC + o) * OHW + j % OHW] = ${relu ? 'select(0.0, z, z > 0.0)' : 'z'};
+  // P[8]: fused ReLU (a parameter, not a shader variant: one pipeline for both)
+  y[((j / OHW) * OC + o) * OHW + j % OHW] = select(z, select(0.0, z, z > 0.0), P[8] != 0);
 }`,
     tm: perThread(O),
     tn: perThread(N * OH * OW),
@@ -128,7 +130,7 @@ fn store(s: i32, o: i32, j: i32, v: f32) {
     bKFast: false,
   };
   const buffers = [...inputs.map((v) => v.data.buffer), out.data.buffer];
-  runGemm(rt, kernel, { M: O, N: N * OH * OW, K: C * KH * KW, zCount: 1 }, [], buffers);
+  runGemm(rt, kernel, { M: O, N: N * OH * OW, K: C * KH * KW, zCount: 1 }, [relu ? 1 : 0], buffers);
   t.dispose();
   return out;
 }
@@ -228,22 +230,20 @@ function weightGradient(
   if (len === 0 || K === 0) return fill(rt, [len], 0); // an empty sum
   const out = ndarray(rt.allocate(len), [len]);
   const t = new Temps(rt);
-  const inputs = [t.rowMajor(x), t.rowMajor(gy), ...(y ? [t.rowMajor(y)] : [])];
+  const G = t.rowMajor(gy);
+  const inputs = [t.rowMajor(x), G, y ? t.rowMajor(y) : G]; // without y, binding 3 is not read
+  // one shader for both: P[8] = 1 masks with y and adds the column of ones (N = CKK + 1); P[9] = len
   const kernel: GemmKernel = {
-    bindings: [
-      binding(1, 'x'),
-      binding(2, 'gy'),
-      y ? binding(3, 'y') : '',
-      binding(y ? 4 : 3, 'dw', true),
-    ].join('\n'),
+    bindings: [binding(1, 'x'), binding(2, 'gy'), binding(3, 'y'), binding(4, 'dw', true)].join('\n'),
     functions: /* wgsl */ `${prelude(g)}
 fn loadA(s: i32, o: i32, j: i32) -> f32 {
   let i = ((j / OHW) * OC + o) * OHW + j % OHW;
-  return gy[i]${y ? ' * select(0.0, 1.0, y[i] > 0.0)' : ''};
+  if (P[8] != 0) { return gy[i] * select(0.0, 1.0, y[i] > 0.0); }
+  return gy[i];
 }
-fn loadB(s: i32, j: i32, r: i32) -> f32 { ${y ? 'if (r == CKK) { return 1.0; }' : ''} return xHat(r, j); }
+fn loadB(s: i32, j: i32, r: i32) -> f32 { if (r == CKK) { return 1.0; } return xHat(r, j); }
 // ∂L/∂w[o, r] at o·CKK + r, ∂L/∂b[o] (column CKK) at OC·CKK + o; chunk s of the sum at s·len
-fn store(s: i32, o: i32, r: i32, v: f32) { dw[s * ${len} + select(OC * CKK + o, o * CKK + r, r < CKK)] = v; }`,
+fn store(s: i32, o: i32, r: i32, v: f32) { dw[s * P[9] + select(OC * CKK + o, o * CKK + r, r < CKK)] = v; }`,
     tm: perThread(O),
     tn: perThread(cols),
     aKFast: true,
@@ -259,7 +259,7 @@ fn store(s: i32, o: i32, r: i32, v: f32) { dw[s * ${len} + select(OC * CKK + o, 
   const S = Math.max(1, Math.ceil(K / kChunk));
   const target = S > 1 ? rt.allocate(S * len) : out.data;
   const buffers = [...inputs.map((v) => v.data.buffer), target.buffer];
-  runGemm(rt, kernel, { M: O, N: cols, K, kChunk, zCount: S }, [], buffers);
+  runGemm(rt, kernel, { M: O, N: cols, K, kChunk, zCount: S }, [y ? 1 : 0, len], buffers);
   if (S > 1) {
     rt.dispatch(SUM_PARTIALS, Int32Array.of(len, S), [target.buffer, out.data.buffer], groupsFor(len));
     target.dispose();

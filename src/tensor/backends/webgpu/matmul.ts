@@ -12,8 +12,9 @@
  *
  * The GEMM shader. A workgroup of 256 threads (16 × 16) computes one tile of
  * BM × BN outputs (BM = 16·TM, BN = 16·TN), each thread TM × TN of them in
- * registers, at rows ty + 16·i and columns tx + 16·j (neighbouring threads
- * write neighbouring columns: coalesced stores, conflict-free shared reads).
+ * registers (a vecTN per row), at rows ty + 16·i and columns tx + 16·j
+ * (neighbouring threads write neighbouring columns: coalesced stores,
+ * conflict-free shared reads).
  * K advances BK = 16 at a time: the workgroup stages A[BM × BK] and B[BK × BN]
  * in workgroup memory (8 KiB at TM = TN = 4), with neighbouring threads
  * loading along whichever axis of each operand is contiguous in memory
@@ -61,14 +62,19 @@ export function gemmShader(g: GemmKernel): string {
   const { tm, tn } = g;
   const BM = 16 * tm;
   const BN = 16 * tn;
+  // rows of the staged tiles are padded by one word, so that threads storing along k hit distinct banks
+  const [SA, SB] = [BM + 1, BN + 1];
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  // row i of a thread's outputs: one f32 or vecTN (a vector FMA per row: the same arithmetic, far less shader code)
+  const vec = tn === 1 ? 'f32' : `vec${tn}<f32>`;
   const cells = range(tm).flatMap((i) => range(tn).map((j) => [i, j] as const));
-  // element e = t + 256·q of a tile [rows × cols] stored column-major (k outer) in workgroup memory
+  // element e = t + 256·q of a tile staged k-major (row kk of `inner` values) in workgroup memory
   const stage = (
     tile: 'As' | 'Bs',
     count: number,
     kFast: boolean,
     inner: number,
+    rowStride: number,
     load: string,
     inRange: string,
   ) =>
@@ -80,15 +86,15 @@ export function gemmShader(g: GemmKernel): string {
       let kk = ${kk}; let xx = ${xx}; let k = k0 + kk;
       var v = 0.0;
       if (${inRange}) { v = ${load}; }
-      ${tile}[kk * ${inner} + xx] = v;
+      ${tile}[kk * ${rowStride} + xx] = v;
     }`;
       })
       .join('\n    ');
   return /* wgsl */ `
 @group(0) @binding(0) var<storage, read> P: array<i32>;
 ${g.bindings}
-var<workgroup> As: array<f32, ${BK * BM}>;
-var<workgroup> Bs: array<f32, ${BK * BN}>;
+var<workgroup> As: array<f32, ${BK * SA}>;
+var<workgroup> Bs: array<f32, ${BK * SB}>;
 ${g.functions}
 fn setup(s: i32) { ${g.setup ?? ''} }
 @compute @workgroup_size(256)
@@ -106,26 +112,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let t = i32(lid);
   let tx = t % 16;
   let ty = t / 16;
-  ${cells.map(([i, j]) => `var c${i}${j} = 0.0;`).join(' ')}
+  ${range(tm)
+    .map((i) => `var c${i} = ${vec}();`)
+    .join(' ')}
   for (var k0 = kBegin; k0 < kEnd; k0 += ${BK}) {
-    ${stage('As', tm, g.aKFast, BM, 'loadA(s, m0 + xx, k)', 'm0 + xx < M && k < kEnd')}
-    ${stage('Bs', tn, g.bKFast, BN, 'loadB(s, k, n0 + xx)', 'n0 + xx < N && k < kEnd')}
+    ${stage('As', tm, g.aKFast, BM, SA, 'loadA(s, m0 + xx, k)', 'm0 + xx < M && k < kEnd')}
+    ${stage('Bs', tn, g.bKFast, BN, SB, 'loadB(s, k, n0 + xx)', 'n0 + xx < N && k < kEnd')}
     workgroupBarrier();
     for (var kk = 0; kk < ${BK}; kk++) {
+      let b = ${vec}(${range(tn)
+        .map((j) => `Bs[kk * ${SB} + tx + ${16 * j}]`)
+        .join(', ')});
       ${range(tm)
-        .map((i) => `let a${i} = As[kk * ${BM} + ty + ${16 * i}];`)
+        .map((i) => `c${i} = fma(${vec}(As[kk * ${SA} + ty + ${16 * i}]), b, c${i});`)
         .join(' ')}
-      ${range(tn)
-        .map((j) => `let b${j} = Bs[kk * ${BN} + tx + ${16 * j}];`)
-        .join(' ')}
-      ${cells.map(([i, j]) => `c${i}${j} = fma(a${i}, b${j}, c${i}${j});`).join(' ')}
     }
     workgroupBarrier();
   }
   ${cells
     .map(
       ([i, j]) =>
-        `if (m0 + ty + ${16 * i} < M && n0 + tx + ${16 * j} < N) { store(s, m0 + ty + ${16 * i}, n0 + tx + ${16 * j}, c${i}${j}); }`,
+        `if (m0 + ty + ${16 * i} < M && n0 + tx + ${16 * j} < N) { store(s, m0 + ty + ${16 * i}, n0 + tx + ${16 * j}, c${i}${tn === 1 ? '' : `[${j}]`}); }`,
     )
     .join('\n  ')}
 }`;

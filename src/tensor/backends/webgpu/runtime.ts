@@ -165,6 +165,13 @@ export class WebGpuRuntime {
     return this.live.size;
   }
 
+  /** The number of storages made since `mark` that are still alive (neither freed nor collected). */
+  liveSince(mark: number): number {
+    let n = 0;
+    for (const [id, { ref }] of this.live) if (id >= mark && ref.deref()) n++;
+    return n;
+  }
+
   /** A mark: `release(mark, keep)` frees every storage made after it. */
   mark(): number {
     return this.nextId;
