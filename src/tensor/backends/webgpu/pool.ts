@@ -21,16 +21,19 @@ const HEADER = /* wgsl */ `
 ${FLAT_INDEX}
 `;
 
-const MAX_FORWARD = `${HEADER}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(3) var<storage, read_write> argmax: array<u32>;
-@compute @workgroup_size(256)
+/** One thread per output o = (nc, oh, ow): the entry point and the output's coordinates. */
+const OUTPUT_WINDOW = /* wgsl */ `@compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let o = flatIndex(gid, nwg);
   let H = P[1]; let W = P[2]; let OH = P[3]; let OW = P[4];
   if (o >= P[0] * OH * OW) { return; }
-  let ow = o % OW; let oh = (o / OW) % OH; let nc = o / (OW * OH);
+  let ow = o % OW; let oh = (o / OW) % OH; let nc = o / (OW * OH);`;
+
+const MAX_FORWARD = `${HEADER}
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> argmax: array<u32>;
+${OUTPUT_WINDOW}
   var bestIndex = nc * H * W + oh * P[7] * W + ow * P[8];
   var best = x[bestIndex];
   var first = true;
@@ -80,12 +83,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 const AVG_FORWARD = `${HEADER}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let o = flatIndex(gid, nwg);
-  let H = P[1]; let W = P[2]; let OH = P[3]; let OW = P[4];
-  if (o >= P[0] * OH * OW) { return; }
-  let ow = o % OW; let oh = (o / OW) % OH; let nc = o / (OW * OH);
+${OUTPUT_WINDOW}
   var s = 0.0;
   for (var kh = 0u; kh < P[5]; kh++) {
     for (var kw = 0u; kw < P[6]; kw++) { s += x[nc * H * W + (oh * P[7] + kh) * W + (ow * P[8] + kw)]; }
