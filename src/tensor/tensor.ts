@@ -36,7 +36,7 @@ export interface GradNode {
 }
 
 export class Tensor {
-  private data_: View;
+  private current: View;
   readonly dtype: DType;
   /** Whether gradients flow to (or through) this tensor. */
   requiresGrad: boolean;
@@ -46,14 +46,14 @@ export class Tensor {
   node: GradNode | null = null;
 
   constructor(view: View, opts: { requiresGrad?: boolean } = {}) {
-    this.data_ = view;
+    this.current = view;
     this.dtype = dtypeOf(view.data);
     this.requiresGrad = opts.requiresGrad ?? false;
   }
 
   /** The strided view over the data (shape, stride, offset, and the backend's storage). */
   get view(): View {
-    return this.data_;
+    return this.current;
   }
 
   /** Where the data lives: 'host', or the name of the device backend that owns it. */
@@ -114,7 +114,7 @@ export class Tensor {
       throw new Error('moveTo: only leaf tensors move in place; use await t.to(backend) for a copy');
     const moved = await this.to(target);
     if (this.grad) this.grad = await this.grad.to(target);
-    this.data_ = moved.view;
+    this.current = moved.view;
   }
 
   /** The same as dataSync(). */

@@ -81,11 +81,6 @@ export class GpuStorage implements DeviceStorage {
   }
 }
 
-/** A storage buffer binding of a dispatch, and whether the kernel writes it. */
-export interface Binding {
-  buffer: GPUBuffer;
-}
-
 export class WebGpuRuntime {
   readonly stats: TransferStats = { dispatches: 0, submits: 0, uploadedBytes: 0, readBytes: 0, reads: 0 };
   /** Storages not yet freed, by id (weakly: a forgotten one is collected, and its buffer freed). */
