@@ -119,6 +119,14 @@ describe.skipIf(!backend)('webgpu matmul against the reference', () => {
     const hostBroadcast = ndarray(m.data, [3, 18, 23], [0, 23, 1], 0);
     const devBroadcast = ndarray(up(m).data, [3, 18, 23], [0, 23, 1], 0);
     await checkMatmul(hostBroadcast, bHost, devBroadcast, up(bHost));
+    // every other row and column of a larger matrix, from offset 1
+    const big = rand([61, 45], rng);
+    const pick = <D extends ndarray.Data>(v: ndarray.NdArray<D>) => v.lo(1, 1).step(2, 2);
+    const d = rand([22, 17], rng);
+    await checkMatmul(pick(big), d, pick(up(big)), up(d));
+  });
+  it('more batch entries than workgroups along z (65535)', async () => {
+    await checkMatmul(rand([65537, 1, 3], rng), rand([3, 2], rng));
   });
 });
 
