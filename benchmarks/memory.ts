@@ -2,8 +2,9 @@
  * Resident memory over a long training run: runs N real LPL training steps
  * (bundled data, two-view batches, layer-local VGG-11, Adam) and samples the
  * process's resident set size, to show that it stays flat (no per-step growth).
+ * With --backend webgpu it also samples the device buffers alive after each step.
  *
- *   npx tsx benchmarks/memory.ts [--steps 1000] [--batch 32] [--width 0.125] [--out FILE]
+ *   npx tsx benchmarks/memory.ts [--steps 1000] [--batch 32] [--width 0.125] [--backend cpu|webgpu] [--out FILE]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,12 +13,14 @@ import { DEFAULT_TRAIN_CONFIG } from '../src/lpl/config.js';
 import { loadTrainingData, LplRun } from '../src/lpl/train.js';
 import { setBackend } from '../src/tensor/registry.js';
 import { CpuBackend } from '../src/tensor/backends/cpu.js';
+import { closeWebGpu, initWebGpu, webGpuUnavailableReason } from '../src/tensor/backends/webgpu.js';
 
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '1000' },
     batch: { type: 'string', default: '32' },
     width: { type: 'string', default: '0.125' },
+    backend: { type: 'string', default: 'cpu' },
     out: { type: 'string' },
   },
 });
@@ -31,8 +34,14 @@ const config = {
 };
 setBackend(new CpuBackend());
 const run = new LplRun(config, loadTrainingData(config));
+const gpu = values.backend === 'webgpu' ? await initWebGpu() : null;
+if (values.backend === 'webgpu') {
+  if (!gpu) throw new Error(`--backend webgpu: ${webGpuUnavailableReason()}`);
+  setBackend(gpu);
+  await run.model.moveTo(gpu);
+} else if (values.backend !== 'cpu') throw new Error(`--backend: cpu or webgpu, not '${values.backend}'`);
 const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
-const samples: { step: number; rssMiB: number; heapMiB: number }[] = [];
+const samples: { step: number; rssMiB: number; heapMiB: number; deviceBuffers?: number }[] = [];
 const started = performance.now();
 let done = 0;
 outer: while (true) {
@@ -41,13 +50,18 @@ outer: while (true) {
     done++;
     if (done % 50 === 0 || done === 1) {
       const m = process.memoryUsage();
-      samples.push({ step: done, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed) });
-      console.log(`step ${done}: rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} MiB`);
+      const deviceBuffers = gpu?.runtime.liveCount;
+      samples.push({ step: done, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed), deviceBuffers });
+      console.log(
+        `step ${done}: rss ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} MiB` +
+          (deviceBuffers === undefined ? '' : `, device buffers ${deviceBuffers}`),
+      );
     }
     if (done >= steps) break outer;
   }
 }
 await run.close();
+closeWebGpu();
 const seconds = (performance.now() - started) / 1000;
 // Growth: mean RSS of the last quarter of samples minus that of the second quarter (after warm-up).
 const q = Math.max(1, Math.floor(samples.length / 4));
