@@ -3,11 +3,18 @@
  * stride (sh, sw) and no padding, of x [N, C, H, W] -> [N, C, OH, OW], and
  * their gradients (the reference's maxPool2d, avgPool2d and backwards).
  *
- * Forward: one thread per output. Backward: one thread per INPUT element,
- * which sums over the windows that contain it (for overlapping windows,
- * several); so no two threads write the same place and no atomics are needed.
- * Equivalent to the reference's scatter loops ∂L/∂x[argmax[o]] += ∂L/∂y[o]
- * and ∂L/∂x[window] += ∂L/∂y[o] / (KH·KW).
+ *   max:  y[n,c,oh,ow] = max_{kh,kw} x[n, c, oh·sh + kh, ow·sw + kw]; argmax = its flat
+ *         row-major index into x (u32 bits): the first maximum in (kh, kw) order wins ties
+ *   avg:  y[n,c,oh,ow] = 1/(KH·KW) · Σ_{kh,kw} x[n, c, oh·sh + kh, ow·sw + kw]
+ *   ∂max: ∂L/∂x[i] = Σ_{o : argmax[o] = i} ∂L/∂y[o]
+ *   ∂avg: ∂L/∂x[n,c,ih,iw] = Σ_{(oh,ow) whose window holds (ih,iw)} ∂L/∂y[n,c,oh,ow] / (KH·KW)
+ *
+ * Forward: one thread per output, the reference's loop over one window.
+ * Backward: one thread per INPUT element, which gathers over the windows that
+ * contain it (for overlapping windows, stride < kernel, several), in the
+ * order the reference's scatter loops ∂L/∂x[argmax[o]] += ∂L/∂y[o] and
+ * ∂L/∂x[window] += ∂L/∂y[o] / (KH·KW) visit them; so no two threads write the
+ * same place and no float atomics are needed.
  */
 import ndarray from 'ndarray';
 import type { PoolIndices, Pool2dParams } from '../../backend.js';
@@ -34,18 +41,19 @@ const MAX_FORWARD = `${HEADER}
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> argmax: array<u32>;
 ${OUTPUT_WINDOW}
+  // the reference's loop exactly: best starts at −∞ and the window's first element, and only
+  // v > best replaces it, so the first maximum wins ties and NaNs are passed over (a window of
+  // NaNs and −∞ gives its first element); −∞ comes from bits read at run time (not a constant)
   var bestIndex = nc * H * W + oh * P[7] * W + ow * P[8];
-  var best = x[bestIndex];
-  var first = true;
-  // the first maximum wins ties, as in the reference (which starts from −∞)
+  var best = bitcast<f32>(0xff800000u | (P[0] & 0u));
   for (var kh = 0u; kh < P[5]; kh++) {
     for (var kw = 0u; kw < P[6]; kw++) {
       let index = nc * H * W + (oh * P[7] + kh) * W + (ow * P[8] + kw);
       let v = x[index];
-      if (first || v > best) { best = v; bestIndex = index; first = false; }
+      if (v > best) { best = v; bestIndex = index; }
     }
   }
-  y[o] = best;
+  y[o] = x[bestIndex];
   argmax[o] = bestIndex;
 }`;
 
@@ -120,7 +128,7 @@ function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, d) => a * d, 1);
 }
 
-/** Runs `code` over `threads` with x (made row-major first) and the extra buffers. */
+/** Runs `code` with one thread for each of `threads` (outputs or inputs) over `buffers` (bindings 1..). */
 function run(
   rt: WebGpuRuntime,
   code: string,
