@@ -18,9 +18,18 @@ export function maxAbs(a: Tensor): number {
   return m;
 }
 
-/** Asserts a ≈ b up to rtol relative to the larger magnitude (plus an absolute floor of 1e-12 for values that are zero up to rounding). */
-export function expectClose(a: Tensor, b: Tensor, rtol = 1e-10, what = 'values'): void {
-  const scale = Math.max(maxAbs(a), maxAbs(b));
+/**
+ * Asserts a ≈ b: max |a − b| ≤ rtol · max(scale of a and b, termScale) + 1e-12.
+ *
+ * A relative tolerance alone fails when the values are sums that cancel to
+ * nearly zero (a bias gradient of a centred loss, Σ_b d_bi = 0): what is left
+ * is the rounding of the summands, not of the sum. So the tolerance is taken
+ * relative to the magnitude of the terms that were summed, `termScale`, when
+ * the caller knows it (for a bias gradient, the weight gradient's scale: its
+ * entries sum the same e_bi·f'(a_bi), times inputs of order 1).
+ */
+export function expectClose(a: Tensor, b: Tensor, rtol = 1e-10, what = 'values', termScale = 0): void {
+  const scale = Math.max(maxAbs(a), maxAbs(b), termScale);
   const diff = maxAbsDiff(a, b);
   if (!(diff <= rtol * scale + 1e-12)) {
     throw new Error(`${what} differ: max |Δ| = ${diff} at scale ${scale} (rtol ${rtol})`);
