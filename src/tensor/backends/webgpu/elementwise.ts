@@ -185,9 +185,9 @@ export function binary(rt: WebGpuRuntime, op: BinaryOp, a: GpuView, b: GpuView):
   return map(rt, shape, operands, [a.data, b.data], BINARY_WGSL[op]);
 }
 
-/** ∂L/∂x of relu: g · [x > 0]. */
+/** ∂L/∂x of relu: g · [x > 0], a product as in the reference (a NaN or infinite g where x ≤ 0 gives NaN). */
 export function reluBackward(rt: WebGpuRuntime, g: GpuView, x: GpuView): GpuView {
-  return map(rt, g.shape, [g, x], [g.data, x.data], 'select(0.0, v0, v1 > 0.0)');
+  return map(rt, g.shape, [g, x], [g.data, x.data], 'v0 * select(0.0, 1.0, v1 > 0.0)');
 }
 
 /** A new row-major copy of x (always a copy). */
