@@ -5,8 +5,18 @@
  * output, L = Σ f(x)·R, and compare the autograd gradient ∂L/∂x with
  *   (L(x + ε·eⱼ) − L(x − ε·eⱼ)) / 2ε   for every element j of every input.
  * The projection makes one backward pass test every output at once.
+ *
+ * Closeness follows the project's one rule (src/tensor/tolerance.ts):
+ *   |autograd − numeric| ≤ rtol·|numeric| + atol,
+ * where the floor atol is what finite differences cannot resolve: each
+ * projection L rounds with an error up to (n + 3)·u·Σ|f(x)·R| (a sum of n
+ * terms), and the difference quotient divides two such errors by 2ε, so
+ *   atol = 2·(n + 3)·u·Σ|f(x)·R| / 2ε.
+ * A gradient element whose true value is near zero is then compared at the
+ * resolution of the method, not at a relative precision it cannot have.
  */
 import { Rng } from '../tensor/random.js';
+import { isClose, toleranceBound, UNIT_ROUNDOFF } from '../tensor/tolerance.js';
 import { Tensor } from '../tensor/tensor.js';
 import { forEachOffset, viewOf } from '../tensor/view.js';
 import { backward, noGrad } from './engine.js';
@@ -14,7 +24,7 @@ import { backward, noGrad } from './engine.js';
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;
-  /** Allowed |autograd − numeric| ≤ atol + rtol·|numeric| (defaults 1e-6 and 1e-5). */
+  /** Allowed |autograd − numeric| ≤ rtol·|numeric| + atol: rtol defaults to 1e-5, atol to the rounding floor above. */
   atol?: number;
   rtol?: number;
   /** Seed of the random projection. */
@@ -34,7 +44,6 @@ export function gradcheck(
   opts: GradcheckOptions = {},
 ): GradcheckResult {
   const eps = opts.eps ?? 1e-6;
-  const atol = opts.atol ?? 1e-6;
   const rtol = opts.rtol ?? 1e-5;
   for (const [i, x] of inputs.entries()) {
     if (x.dtype !== 'float64')
@@ -53,6 +62,11 @@ export function gradcheck(
     for (let i = 0; i < values.length; i++) s += values[i]! * R[i]!;
     return s;
   };
+  // The rounding floor of the difference quotient: 2·(n + 3)·u·Σ|f(x)·R| / 2ε.
+  const values0 = out0.toArray();
+  let termMagnitude = 0;
+  for (let i = 0; i < values0.length; i++) termMagnitude += Math.abs(values0[i]! * R[i]!);
+  const atol = opts.atol ?? (2 * (values0.length + 3) * UNIT_ROUNDOFF.float64 * termMagnitude) / (2 * eps);
 
   // Autograd: ∂L/∂x = backward of f with output gradient R.
   for (const x of inputs) {
@@ -87,7 +101,7 @@ export function gradcheck(
         const a = analytic[i]![j]!;
         const err = Math.abs(a - numeric);
         if (err > maxAbsError) maxAbsError = err;
-        if (!(err <= atol + rtol * Math.abs(numeric))) {
+        if (!isClose(a, numeric, toleranceBound(numeric, { rtol, atol }, j))) {
           if (ok || err > Math.abs((worst?.analytic ?? 0) - (worst?.numeric ?? 0))) {
             worst = { input: i, index: j, analytic: a, numeric };
           }

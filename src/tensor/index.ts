@@ -30,3 +30,13 @@ export type {
   Conv2dParams,
   Pool2dParams,
 } from './backend.js';
+export {
+  UNIT_ROUNDOFF,
+  SMALLEST_NORMAL,
+  sumRtol,
+  toleranceBound,
+  isClose,
+  worstViolation,
+  maxMagnitude,
+} from './tolerance.js';
+export type { Tolerance, Violation } from './tolerance.js';

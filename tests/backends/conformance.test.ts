@@ -33,11 +33,11 @@ import {
   type View,
 } from '../../src/index.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
+import { SMALLEST_NORMAL, sumRtol, worstViolation } from '../../src/tensor/tolerance.js';
 import { windowOutputSize } from '../../src/tensor/shape.js';
 import { allocate, copyToArray, viewOf } from '../../src/tensor/view.js';
 
 const reference: Backend = new ReferenceBackend();
-const unit = (dtype: DType) => (dtype === 'float32' ? 2 ** -24 : 2 ** -53);
 
 function rand(shape: readonly number[], rng: Rng, dtype: DType = 'float32'): View {
   const size = shape.reduce((a, b) => a * b, 1);
@@ -83,19 +83,21 @@ function anyLayout(v: View, rng: Rng): View {
   }
 }
 
+/**
+ * got equals the reference within the rounding of a sum of `terms` products
+ * (src/tensor/tolerance.ts): |got − want| ≤ (terms + 3)·u·magnitude, where
+ * magnitude is the same computation on |inputs| (Σ|terms| per element).
+ */
 function expectWithin(got: View, want: View, magnitude: View, terms: number): void {
   expect(got.shape).toEqual(want.shape);
   expect(got.data.constructor).toBe(want.data.constructor);
-  const u = unit(want.data instanceof Float64Array ? 'float64' : 'float32');
-  const g = copyToArray(got);
-  const w = copyToArray(want);
-  const m = copyToArray(magnitude);
-  for (let i = 0; i < w.length; i++) {
-    const bound = (terms + 3) * u * m[i]! + 1e-300;
-    const same = Object.is(g[i], w[i]) || Math.abs(g[i]! - w[i]!) <= bound;
-    if (!same)
-      throw new Error(`element ${i} of [${want.shape}]: got ${g[i]}, reference ${w[i]}, bound ${bound}`);
-  }
+  const dtype = want.data instanceof Float64Array ? 'float64' : 'float32';
+  const tol = { rtol: sumRtol(terms, dtype), scale: copyToArray(magnitude), atol: SMALLEST_NORMAL[dtype] };
+  const v = worstViolation(copyToArray(got), copyToArray(want), tol);
+  if (v)
+    throw new Error(
+      `element ${v.index} of [${want.shape}]: got ${v.got}, reference ${v.want}, bound ${v.bound}`,
+    );
 }
 
 function checkMatmul(b: Backend, x: View, y: View): void {

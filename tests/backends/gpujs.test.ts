@@ -9,11 +9,19 @@
  * (u = 2⁻²⁴, one rounding per product and per addition; Higham, Accuracy and
  * Stability of Numerical Algorithms, §3.1), and storing the float64 reference
  * in float32 adds u·|y|. Σ|terms| is the same op run by the reference on |inputs|.
- * So |gpujs − reference| ≤ (T+2)·u·ref(|inputs|) must hold for every element,
+ * So |gpujs − reference| ≤ (T+3)·u·ref(|inputs|) (sumRtol in src/tensor/tolerance.ts) must hold for every element,
  * in any summation order; a dropped or wrong term breaks it by orders of magnitude.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng, randUniform, type Conv2dParams, type HostView } from '../../src/index.js';
+import {
+  Rng,
+  randUniform,
+  SMALLEST_NORMAL,
+  sumRtol,
+  worstViolation,
+  type Conv2dParams,
+  type HostView,
+} from '../../src/index.js';
 import {
   bestMode,
   GPUJS_MODES,
@@ -26,7 +34,6 @@ import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
 
 const reference = new ReferenceBackend();
-const u = 2 ** -24;
 const modes = usableModes();
 
 function rand(shape: number[], rng: Rng): HostView {
@@ -38,22 +45,17 @@ function abs(v: HostView): HostView {
   return viewOf(copyToArray(v).map(Math.abs), v.shape);
 }
 
-/** Asserts |got − want| ≤ (terms + 2)·u·magnitude elementwise, with equal shapes. */
+/** Asserts |got − want| ≤ (terms + 3)·u·magnitude elementwise (src/tensor/tolerance.ts), with equal shapes. */
 function expectClose(got: HostView, want: HostView, magnitude: HostView, terms: number): void {
   expect(got.shape).toEqual(want.shape);
   expect(got.data).toBeInstanceOf(Float32Array);
-  const g = copyToArray(got);
-  const w = copyToArray(want);
-  const m = copyToArray(magnitude);
-  let worst = 0;
-  for (let i = 0; i < w.length; i++) {
-    const bound = (terms + 2) * u * m[i]! + 1e-30;
-    worst = Math.max(worst, Math.abs(g[i]! - w[i]!) / bound);
-    if (!(Math.abs(g[i]! - w[i]!) <= bound)) {
-      throw new Error(`element ${i}: got ${g[i]}, reference ${w[i]}, bound ${bound}`);
-    }
-  }
-  expect(worst).toBeLessThanOrEqual(1);
+  const tol = {
+    rtol: sumRtol(terms, 'float32'),
+    scale: copyToArray(magnitude),
+    atol: SMALLEST_NORMAL.float32,
+  };
+  const v = worstViolation(copyToArray(got), copyToArray(want), tol);
+  if (v) throw new Error(`element ${v.index}: got ${v.got}, reference ${v.want}, bound ${v.bound}`);
 }
 
 /** A view of v's values laid out with axes permuted in memory: same logical tensor, new strides. */

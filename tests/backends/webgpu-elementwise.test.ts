@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, BinaryOp, HostView, UnaryOp, View } from '../../src/tensor/backend.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
 import { Rng } from '../../src/tensor/random.js';
+import { worstViolation } from '../../src/tensor/tolerance.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
 import { closeWebGpu, webGpuForTests } from '../helpers/webgpu.js';
 
@@ -34,17 +35,13 @@ function onDevice(v: HostView): View {
   return ndarray(flat.data, [...v.shape], [...v.stride], v.offset);
 }
 
-/** |got − want| ≤ rtol·(|want| + scale) elementwise. */
+/**
+ * |got − want| ≤ rtol·max(|want|, scale) + 1e-7 elementwise (src/tensor/tolerance.ts): the
+ * float32 rounding of values of order 1, NaN matching NaN.
+ */
 async function expectNear(got: View, want: View, rtol: number, scale = 0): Promise<void> {
-  const g = await gpu!.read(got);
-  const w = copyToArray(want);
-  expect(g.length).toBe(w.length);
-  for (let i = 0; i < w.length; i++) {
-    const tol = rtol * (Math.abs(w[i]!) + scale) + 1e-7;
-    if (!(Math.abs(g[i]! - w[i]!) <= tol) && !(Number.isNaN(g[i]!) && Number.isNaN(w[i]!))) {
-      expect.fail(`element ${i}: ${g[i]} vs ${w[i]} (tolerance ${tol})`);
-    }
-  }
+  const v = worstViolation(await gpu!.read(got), copyToArray(want), { rtol, scale, atol: 1e-7 });
+  if (v) expect.fail(`element ${v.index}: ${v.got} vs ${v.want} (tolerance ${v.bound})`);
 }
 
 const UNARY: UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'relu', 'square', 'sign', 'step'];

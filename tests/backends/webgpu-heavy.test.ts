@@ -26,13 +26,13 @@ import {
   type GpuView,
 } from '../../src/tensor/backends/webgpu.js';
 import { Rng } from '../../src/tensor/random.js';
+import { SMALLEST_NORMAL, sumRtol, worstViolation } from '../../src/tensor/tolerance.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
 
 // Acquired at collection time: skipIf needs to know whether there is an adapter.
 const backend = await initWebGpu();
 const reason = webGpuUnavailableReason();
 const reference = new ReferenceBackend();
-const u = 2 ** -24;
 afterAll(() => closeWebGpu());
 
 if (!backend && process.env.CI) {
@@ -63,17 +63,19 @@ function transposed(v: HostView): { host: HostView; dev: GpuView } {
   return { host: stored.transpose(...order), dev: up(stored).transpose(...order) };
 }
 
+/** got equals the reference within the rounding of a float32 sum of `terms` products (src/tensor/tolerance.ts). */
 async function expectWithin(got: GpuView, want: View, magnitude: View, terms: number): Promise<void> {
   expect(got.shape).toEqual(want.shape);
-  const g = await backend!.read(got);
-  const w = copyToArray(want);
-  const m = copyToArray(magnitude);
-  for (let i = 0; i < w.length; i++) {
-    const bound = (terms + 3) * u * m[i]! + 1e-30;
-    if (!(Math.abs(g[i]! - w[i]!) <= bound)) {
-      throw new Error(`element ${i} of [${want.shape}]: got ${g[i]}, reference ${w[i]}, bound ${bound}`);
-    }
-  }
+  const tol = {
+    rtol: sumRtol(terms, 'float32'),
+    scale: copyToArray(magnitude),
+    atol: SMALLEST_NORMAL.float32,
+  };
+  const v = worstViolation(await backend!.read(got), copyToArray(want), tol);
+  if (v)
+    throw new Error(
+      `element ${v.index} of [${want.shape}]: got ${v.got}, reference ${v.want}, bound ${v.bound}`,
+    );
 }
 
 async function checkMatmul(a: HostView, b: HostView, da = up(a), db = up(b)): Promise<void> {

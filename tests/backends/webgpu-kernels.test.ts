@@ -37,6 +37,7 @@ import {
 } from '../../src/tensor/backends/webgpu.js';
 import type { GpuStorage } from '../../src/tensor/backends/webgpu/runtime.js';
 import { Rng } from '../../src/tensor/random.js';
+import { worstViolation, type Tolerance } from '../../src/tensor/tolerance.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
 
 const reference = new ReferenceBackend();
@@ -130,37 +131,32 @@ function dev(b: WebGpuBackend, v: HostView): GpuView {
   return ndarray(flat.data, [...v.shape], [...v.stride], v.offset);
 }
 
-interface Tol {
-  /** Relative to |want|. */
-  rel?: number;
-  /** Σ|terms| per element (the reference on |x|): allows 1e-5 of it. */
-  sumOfAbs?: HostView;
-  abs?: number;
+/**
+ * The tolerance of a float32 sum on the device against the float64 reference
+ * (src/tensor/tolerance.ts): 1e-5 of Σ|terms| per element, the reference run
+ * on |x|, and 1e-6 absolute for the float32 rounding of the result.
+ */
+function sumOfAbs(magnitude: HostView): Tolerance {
+  return { rtol: 1e-5, scale: copyToArray(magnitude), atol: 1e-6 };
 }
 
-/** got (on the device) equals want within `tol` elementwise, NaN matching NaN; exact without tol. */
+/** got (on the device) equals want by the project's rule (src/tensor/tolerance.ts), NaN matching NaN; exact without tol. */
 async function expectClose(
   b: WebGpuBackend,
   got: GpuView,
   want: HostView,
-  tol: Tol = {},
+  tol: Partial<Tolerance> = {},
   what = '',
 ): Promise<void> {
   expect(got.shape, what).toEqual(want.shape);
-  const g = await b.read(got);
-  const w = copyToArray(want);
-  const m = tol.sumOfAbs ? copyToArray(tol.sumOfAbs) : null;
-  expect(g.length).toBe(w.length);
-  for (let i = 0; i < w.length; i++) {
-    const bound = (tol.rel ?? 0) * Math.abs(w[i]!) + (m ? 1e-5 * m[i]! + 1e-6 : 0) + (tol.abs ?? 0);
-    const ok =
-      g[i] === w[i] || Math.abs(g[i]! - w[i]!) <= bound || (Number.isNaN(g[i]) && Number.isNaN(w[i]));
-    if (!ok)
-      expect.fail(`${what} element ${i} of [${want.shape}]: got ${g[i]}, want ${w[i]} (bound ${bound})`);
-  }
+  const v = worstViolation(await b.read(got), copyToArray(want), { rtol: 0, ...tol });
+  if (v)
+    expect.fail(
+      `${what} element ${v.index} of [${want.shape}]: got ${v.got}, want ${v.want} (bound ${v.bound})`,
+    );
 }
 
-const TRANSCENDENTAL: Tol = { rel: 1e-5, abs: 1e-6 };
+const TRANSCENDENTAL: Tolerance = { rtol: 1e-5, atol: 1e-6 };
 
 // ------------------------------------------------------------------ elementwise
 
@@ -225,7 +221,7 @@ describe('webgpu elementwise kernels', () => {
     ];
     for (const [name, a, c] of cases) {
       for (const op of ['add', 'sub', 'mul', 'div', 'eq'] as BinaryOp[]) {
-        const tol = op === 'div' ? TRANSCENDENTAL : {};
+        const tol = op === 'div' ? TRANSCENDENTAL : { rtol: 0 };
         await expectClose(
           b,
           b.binary(op, dev(b, a), dev(b, c)),
@@ -339,7 +335,7 @@ describe('webgpu reductions', () => {
           b,
           b.reduce('sum', dev(b, v), axes),
           sum,
-          { sumOfAbs: reference.reduce('sum', abs(x), axes) },
+          sumOfAbs(reference.reduce('sum', abs(x), axes)),
           `sum ${what}`,
         );
         await expectClose(
@@ -360,7 +356,7 @@ describe('webgpu reductions', () => {
       const d = b.upload(Float32Array.from(x.data), shape);
       for (const axes of [[0], [1], [0, 1]]) {
         const what = `${exact ? 'integer ' : ''}sum [${axes}]`;
-        const tol = exact ? {} : { sumOfAbs: reference.reduce('sum', abs(x), axes) };
+        const tol = exact ? { rtol: 0 } : sumOfAbs(reference.reduce('sum', abs(x), axes));
         await expectClose(b, b.reduce('sum', d, axes), reference.reduce('sum', x, axes), tol, what);
         await expectClose(b, b.reduce('max', d, axes), reference.reduce('max', x, axes), {}, `max [${axes}]`);
       }
@@ -370,9 +366,12 @@ describe('webgpu reductions', () => {
     await expectClose(b, b.reduce('sum', d, [0]), reference.reduce('sum', odd, [0]), {}, 'sum of 1000003');
     const long = rand([3, 3000], rng).transpose(1, 0) as HostView; // [3000, 3], strided
     for (const axes of [[0], [0, 1]])
-      await expectClose(b, b.reduce('sum', dev(b, long), axes), reference.reduce('sum', long, axes), {
-        sumOfAbs: reference.reduce('sum', abs(long), axes),
-      });
+      await expectClose(
+        b,
+        b.reduce('sum', dev(b, long), axes),
+        reference.reduce('sum', long, axes),
+        sumOfAbs(reference.reduce('sum', abs(long), axes)),
+      );
   });
 
   gpuIt('max with ties, NaN (a NaN wins), −Infinity, and over size-1 and empty axes', async (b) => {
@@ -484,7 +483,7 @@ describe('webgpu pooling', () => {
               b,
               b.avgPool2dBackward(dev(b, gv), x.shape, p),
               reference.avgPool2dBackward(gy, x.shape, p),
-              { sumOfAbs: reference.avgPool2dBackward(abs(gy), x.shape, p) },
+              sumOfAbs(reference.avgPool2dBackward(abs(gy), x.shape, p)),
               'avg backward',
             );
           }
@@ -493,7 +492,7 @@ describe('webgpu pooling', () => {
               b,
               b.avgPool2d(dev(b, v), p),
               reference.avgPool2d(x, p),
-              { sumOfAbs: reference.avgPool2d(abs(x), p) },
+              sumOfAbs(reference.avgPool2d(abs(x), p)),
               'avg',
             );
         }
@@ -540,9 +539,9 @@ describe('webgpu optimizer updates', () => {
           reference.adamUpdate(theta, g, m, v, h);
           b.adamUpdate(T!, offset ? offsetOnDevice(b, g) : b.upload(g.data, shape), M!, V!, h);
         }
-        await expectClose(b, T!, theta, { rel: 1e-5, abs: 1e-6 }, 'θ');
-        await expectClose(b, M!, m, { rel: 1e-5, abs: 1e-7 }, 'm');
-        await expectClose(b, V!, v, { rel: 1e-5, abs: 1e-12 }, 'v');
+        await expectClose(b, T!, theta, { rtol: 1e-5, atol: 1e-6 }, 'θ');
+        await expectClose(b, M!, m, { rtol: 1e-5, atol: 1e-7 }, 'm');
+        await expectClose(b, V!, v, { rtol: 1e-5, atol: 1e-12 }, 'v');
       }
     },
   );
@@ -571,8 +570,8 @@ describe('webgpu optimizer updates', () => {
         b.sgdUpdate(T, up(g), B, h);
       }
       const what = `momentum ${momentum} nesterov ${nesterov} wd ${weightDecay}`;
-      await expectClose(b, T, theta, { rel: 1e-6, abs: 1e-6 }, `θ ${what}`);
-      if (buf) await expectClose(b, B!, buf, { rel: 1e-6, abs: 1e-6 }, `buf ${what}`);
+      await expectClose(b, T, theta, { rtol: 1e-6, atol: 1e-6 }, `θ ${what}`);
+      if (buf) await expectClose(b, B!, buf, { rtol: 1e-6, atol: 1e-6 }, `buf ${what}`);
     }
   });
 });

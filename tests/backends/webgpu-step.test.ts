@@ -19,6 +19,7 @@ import type { Backend } from '../../src/tensor/backend.js';
 import type { WebGpuBackend } from '../../src/tensor/backends/webgpu.js';
 import { backendByName, withBackend } from '../../src/tensor/registry.js';
 import { fromArray, type Tensor } from '../../src/tensor/tensor.js';
+import { maxMagnitude, SMALLEST_NORMAL, worstViolation } from '../../src/tensor/tolerance.js';
 import { closeWebGpu, webGpuForTests } from '../helpers/webgpu.js';
 
 // The bundled data, 32 images, batches of 8, VGG-11 at 1/16 width (4…32 channels).
@@ -55,17 +56,19 @@ async function firstBatch(run: LplRun): Promise<TwoViewBatch> {
   throw new Error('no batch');
 }
 
-/** |a − b| ≤ rtol·max(|a|, |b|, scale) elementwise: relative, with a floor at the tensor's own scale. */
+/**
+ * got ≈ want by the project's rule (src/tensor/tolerance.ts): relative, with a floor at 1% of the
+ * tensor's own scale (float32 against float32 by another summation order: entries that cancel keep
+ * the rounding of the terms, of the tensor's magnitude).
+ */
 function expectClose(what: string, got: ArrayLike<number>, want: ArrayLike<number>, rtol: number): void {
   expect(got.length, what).toBe(want.length);
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i]! - want[i]!) / Math.max(Math.abs(want[i]!), scale * 1e-2, 1e-30);
-    worst = Math.max(worst, err);
-  }
-  expect(worst, `${what}: worst relative difference`).toBeLessThanOrEqual(rtol);
+  const v = worstViolation(got, want, {
+    rtol,
+    scale: 1e-2 * maxMagnitude(want),
+    atol: SMALLEST_NORMAL.float32,
+  });
+  if (v) expect.fail(`${what}: element ${v.index} is ${v.got}, cpu gives ${v.want} (bound ${v.bound})`);
 }
 
 /** The step's per-layer losses and ∂L/∂θ for every parameter, read back, without updating anything. */

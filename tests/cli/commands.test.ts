@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/nn/index.js';
+import { Rng } from '../../src/index.js';
+import { runSeed } from '../helpers/seed.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'lpl-cli-'));
@@ -285,6 +287,7 @@ describe('npm run train / probe / figure', { timeout: 240_000 }, () => {
     const dir = join(work, 'runs', 'killed');
     const args = [...TINY, '--limit', '32', '--epochs', '20', '--warmup-epochs', '0', '--out', dir];
     let sawCheckpoint = 0;
+    const moments = new Rng(runSeed()); // the kill moments, replayable from the run's seed
     for (let attempt = 0; attempt < 4; attempt++) {
       const child = spawn(process.execPath, [...entry('train'), ...args], { cwd: work });
       // wait for a first checkpoint (after a restart: it is already there), then kill at a random moment
@@ -292,7 +295,7 @@ describe('npm run train / probe / figure', { timeout: 240_000 }, () => {
         const timer = setInterval(() => {
           if (existsSync(join(dir, 'last.safetensors'))) {
             clearInterval(timer);
-            setTimeout(resolve, Math.random() * 600);
+            setTimeout(resolve, moments.uniform() * 600);
           }
         }, 10);
       });

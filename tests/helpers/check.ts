@@ -4,7 +4,14 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { gradcheck, type GradcheckOptions, type Tensor } from '../../src/index.js';
+import {
+  gradcheck,
+  maxMagnitude,
+  worstViolation,
+  type GradcheckOptions,
+  type Tensor,
+  type Tolerance,
+} from '../../src/index.js';
 
 /** Runs fast-check with `numRuns` cases (small: the suite must stay fast). */
 export function property<T>(arb: fc.Arbitrary<T>, body: (value: T) => void, numRuns = 20): void {
@@ -32,23 +39,32 @@ export function expectGradcheck(
   }
 }
 
-/** |actual − expected| ≤ atol + rtol·|expected| elementwise, same shape. */
+/**
+ * actual ≈ expected by the project's one rule (src/tensor/tolerance.ts):
+ * |actual − expected| ≤ rtol·max(|expected|, scale) + atol elementwise, same shape.
+ * The scale defaults to the largest magnitude in `expected`: the values these
+ * tests compare are sums, whose entries can cancel far below the terms' size.
+ */
 export function expectClose(
   actual: Tensor | ArrayLike<number>,
   expected: Tensor | ArrayLike<number>,
-  tol: { atol?: number; rtol?: number } = {},
+  tol: Partial<Tolerance> = {},
+  what = 'values',
 ): void {
-  const atol = tol.atol ?? 1e-10;
-  const rtol = tol.rtol ?? 1e-9;
   if (isTensor(actual) && isTensor(expected)) expect(actual.shape).toEqual(expected.shape);
   const a = isTensor(actual) ? actual.toArray() : actual;
   const e = isTensor(expected) ? expected.toArray() : expected;
   expect(a.length).toBe(e.length);
-  for (let i = 0; i < a.length; i++) {
-    const err = Math.abs(a[i]! - e[i]!);
-    if (!(err <= atol + rtol * Math.abs(e[i]!))) {
-      throw new Error(`element ${i}: ${a[i]} differs from ${e[i]} by ${err}`);
-    }
+  const full: Tolerance = {
+    rtol: tol.rtol ?? 1e-9,
+    scale: tol.scale ?? maxMagnitude(e),
+    atol: tol.atol ?? 0,
+  };
+  const v = worstViolation(a, e, full);
+  if (v) {
+    throw new Error(
+      `${what}: element ${v.index} is ${v.got}, expected ${v.want}: |Δ| = ${Math.abs(v.got - v.want)} > ${v.bound}`,
+    );
   }
 }
 

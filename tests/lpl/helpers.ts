@@ -1,5 +1,5 @@
 /** Shared helpers for the LPL tests: float64 data and tensor comparison. */
-import { randNormal, Rng, type Tensor } from '../../src/index.js';
+import { maxMagnitude, randNormal, Rng, worstViolation, type Tensor } from '../../src/index.js';
 
 /** Largest |a − b| over all elements. */
 export function maxAbsDiff(a: Tensor, b: Tensor): number {
@@ -19,7 +19,8 @@ export function maxAbs(a: Tensor): number {
 }
 
 /**
- * Asserts a ≈ b: max |a − b| ≤ rtol · max(scale of a and b, termScale) + 1e-12.
+ * Asserts a ≈ b by the project's one rule (src/tensor/tolerance.ts), at the
+ * scale of the whole computation: max |a − b| ≤ rtol · max(|a|, |b|, termScale).
  *
  * A relative tolerance alone fails when the values are sums that cancel to
  * nearly zero (a bias gradient of a centred loss, Σ_b d_bi = 0): what is left
@@ -29,10 +30,14 @@ export function maxAbs(a: Tensor): number {
  * entries sum the same e_bi·f'(a_bi), times inputs of order 1).
  */
 export function expectClose(a: Tensor, b: Tensor, rtol = 1e-10, what = 'values', termScale = 0): void {
-  const scale = Math.max(maxAbs(a), maxAbs(b), termScale);
-  const diff = maxAbsDiff(a, b);
-  if (!(diff <= rtol * scale + 1e-12)) {
-    throw new Error(`${what} differ: max |Δ| = ${diff} at scale ${scale} (rtol ${rtol})`);
+  const x = a.toArray();
+  const y = b.toArray();
+  const scale = Math.max(maxMagnitude(x, y), termScale);
+  const v = worstViolation(x, y, { rtol, scale });
+  if (v) {
+    throw new Error(
+      `${what} differ: |Δ| = ${Math.abs(v.got - v.want)} at element ${v.index} (${v.got} vs ${v.want}), scale ${scale}, rtol ${rtol}`,
+    );
   }
 }
 

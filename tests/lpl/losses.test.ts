@@ -155,7 +155,9 @@ describe('invariants', () => {
             const [w1, b1] = gradient((z) => loss(z, { detachMean: true }));
             const [w2, b2] = gradient((z) => loss(z, { detachMean: false }));
             expectClose(w1, w2, 1e-11, `${loss.name} weight gradient`);
-            expectClose(b1, b2, 1e-11, `${loss.name} bias gradient`);
+            // the bias gradient sums the same terms as the weight gradient's (times inputs of order 1)
+            // and may cancel to rounding noise: compare at the weight gradient's scale
+            expectClose(b1, b2, 1e-11, `${loss.name} bias gradient`, Math.max(maxAbs(w1), maxAbs(w2)));
           }
         },
       ),
