@@ -40,34 +40,71 @@ export function detach(t: Tensor): Tensor {
   return new Tensor(t.view);
 }
 
-/** Per-call scratch space where a forward leaves what its backward needs (e.g. argmax). */
-export type Saved = Record<string, unknown>;
+/**
+ * An op's inputs as a tuple type: `[Tensor]`, `[Tensor, Tensor]`, `[Tensor, Tensor, Tensor?]`
+ * (an optional bias), or `Tensor[]` for any number. The forward sees the same tuple of views,
+ * and the backward returns one gradient (or null) per input, so a missing input or an extra
+ * gradient is a compile error.
+ */
+export type Inputs = readonly (Tensor | undefined)[]; // undefined only as the type of an optional element
+/** The inputs of an op of one and of two tensors. */
+export type Unary = [x: Tensor];
+export type Binary = [a: Tensor, b: Tensor];
+export type ViewsOf<I extends Inputs> = { [K in keyof I]: View };
+export type GradsOf<I extends Inputs> = { [K in keyof I]: Tensor | null };
 
-export interface OpSpec<Attrs> {
+export interface OpSpec<I extends Inputs, Attrs> {
   /** Validates shapes and attributes; throws a ShapeError naming the op. */
-  check?(inputs: readonly Tensor[], attrs: Attrs): void;
+  check?(inputs: I, attrs: Attrs): void;
   /** Computes the output view with the backend's kernels. */
-  forward(k: Backend, inputs: View[], attrs: Attrs, saved: Saved): View;
+  forward(k: Backend, inputs: ViewsOf<I>, attrs: Attrs): View;
   /** Given g = ∂L/∂out, returns ∂L/∂input for each input (any broadcast shape, or null). */
-  backward(g: Tensor, inputs: readonly Tensor[], attrs: Attrs, saved: Saved, out: Tensor): (Tensor | null)[];
+  backward(g: Tensor, inputs: I, attrs: Attrs, out: Tensor): GradsOf<I>;
+}
+
+/**
+ * An op whose forward leaves something of type S for its backward (max-pool's argmax):
+ * the forward returns it beside the output, and the backward receives it, typed.
+ */
+export interface SavingOpSpec<I extends Inputs, Attrs, S> {
+  check?(inputs: I, attrs: Attrs): void;
+  forward(k: Backend, inputs: ViewsOf<I>, attrs: Attrs): { out: View; saved: S };
+  backward(g: Tensor, inputs: I, attrs: Attrs, out: Tensor, saved: S): GradsOf<I>;
 }
 
 /** An op as applied: inputs and attributes in, a recorded output out. */
-export type OpFn<Attrs> = (inputs: readonly Tensor[], attrs: Attrs) => Tensor;
+export type OpFn<I extends Inputs, Attrs> = (inputs: I, attrs: Attrs) => Tensor;
 
-/** Every op defined so far, by name (used by tests to check coverage). */
-export const opTable = new Map<string, OpSpec<never>>();
+/** Every op defined so far, by name, in the saving form (used by tests to check coverage and re-apply ops). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const opTable = new Map<string, SavingOpSpec<any, any, any>>();
 
 /** Defines an op: returns the function that applies it and records it on the tape. */
-export function defineOp<Attrs = undefined>(name: string, spec: OpSpec<Attrs>): OpFn<Attrs> {
+export function defineOp<I extends Inputs, Attrs = undefined>(
+  name: string,
+  spec: OpSpec<I, Attrs>,
+): OpFn<I, Attrs> {
+  return defineSavingOp<I, Attrs, undefined>(name, {
+    check: spec.check,
+    forward: (k, views, attrs) => ({ out: spec.forward(k, views, attrs), saved: undefined }),
+    backward: (g, inputs, attrs, out) => spec.backward(g, inputs, attrs, out),
+  });
+}
+
+/** Defines an op whose forward saves a value of type S for its backward. */
+export function defineSavingOp<I extends Inputs, Attrs, S>(
+  name: string,
+  spec: SavingOpSpec<I, Attrs, S>,
+): OpFn<I, Attrs> {
   if (opTable.has(name)) throw new Error(`defineOp: op '${name}' is defined twice`);
-  opTable.set(name, spec as OpSpec<never>);
-  return (inputs, attrs) => {
+  opTable.set(name, spec);
+  return (given, attrs) => {
+    const inputs = given as readonly Tensor[]; // an optional input is absent from the array, never undefined in it
     const dtype = inputs[0]?.dtype;
     for (const t of inputs) {
       if (t.dtype !== dtype) throw new ShapeError(`${name}: dtypes differ: ${dtype} and ${t.dtype}`);
     }
-    spec.check?.(inputs, attrs);
+    spec.check?.(given, attrs);
     const k = getBackend();
     inputs.forEach((t, i) => {
       if (t.device !== k.device) {
@@ -77,13 +114,8 @@ export function defineOp<Attrs = undefined>(name: string, spec: OpSpec<Attrs>): 
         );
       }
     });
-    const saved: Saved = {};
-    const outView = spec.forward(
-      k,
-      inputs.map((t) => t.view),
-      attrs,
-      saved,
-    );
+    const views = inputs.map((t) => t.view) as unknown as ViewsOf<I>; // a map keeps the tuple's length
+    const { out: outView, saved } = spec.forward(k, views, attrs);
     const out = new Tensor(outView);
     if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
       out.requiresGrad = true;
@@ -91,7 +123,7 @@ export function defineOp<Attrs = undefined>(name: string, spec: OpSpec<Attrs>): 
         id: nextNodeId++,
         op: name,
         inputs,
-        backward: (g) => spec.backward(g, inputs, attrs, saved, out),
+        backward: (g) => spec.backward(g, given, attrs, out, saved),
       };
       out.node = node;
     }

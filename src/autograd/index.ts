@@ -1,8 +1,17 @@
 /** Autograd: the engine, every op, and the Tensor methods that call them. */
 import './methods.js';
 
-export { backward, detach, noGrad, isGradEnabled, defineOp, opTable, sumToShape } from './engine.js';
-export type { OpSpec, Saved } from './engine.js';
+export {
+  backward,
+  detach,
+  noGrad,
+  isGradEnabled,
+  defineOp,
+  defineSavingOp,
+  opTable,
+  sumToShape,
+} from './engine.js';
+export type { OpSpec, SavingOpSpec, OpFn, Inputs, ViewsOf, GradsOf } from './engine.js';
 export * from './ops/elementwise.js';
 export * from './ops/reduce.js';
 export * from './ops/shape-ops.js';

@@ -12,130 +12,107 @@ import { max, mean, sum } from './ops/reduce.js';
 import * as S from './ops/shape-ops.js';
 import { logSoftmax } from './ops/softmax.js';
 
-declare module '../tensor/tensor.js' {
-  interface Tensor {
-    add(b: TensorLike): Tensor;
-    sub(b: TensorLike): Tensor;
-    mul(b: TensorLike): Tensor;
-    div(b: TensorLike): Tensor;
-    neg(): Tensor;
-    exp(): Tensor;
-    log(): Tensor;
-    sqrt(): Tensor;
-    abs(): Tensor;
-    relu(): Tensor;
-    square(): Tensor;
-    pow(exponent: number): Tensor;
-    sum(axes?: number | readonly number[], keepDims?: boolean): Tensor;
-    mean(axes?: number | readonly number[], keepDims?: boolean): Tensor;
-    max(axes?: number | readonly number[], keepDims?: boolean): Tensor;
-    reshape(shape: readonly number[]): Tensor;
-    flatten(startAxis?: number): Tensor;
-    permute(axes: readonly number[]): Tensor;
-    transpose(axis0?: number, axis1?: number): Tensor;
-    expand(shape: readonly number[]): Tensor;
-    slice(ranges: readonly S.SliceRange[]): Tensor;
-    pad(before: readonly number[], after: readonly number[], value?: number): Tensor;
-    matmul(b: Tensor): Tensor;
-    maxPool2d(opts: Pool2dOptions): Tensor;
-    avgPool2d(opts: Pool2dOptions): Tensor;
-    globalAvgPool(): Tensor;
-    logSoftmax(axis?: number): Tensor;
-    /** Accumulates gradients into the leaves; see engine.backward. */
-    backward(grad?: Tensor): void;
-    /** SG(x): the same values, cut from the graph. */
-    detach(): Tensor;
-  }
-}
-
-const methods: Partial<Record<keyof Tensor, (this: Tensor, ...args: never[]) => unknown>> = {
-  add(this: Tensor, b: TensorLike) {
+/**
+ * Every method, declared once: its signature here is the method's type on Tensor (below).
+ */
+const methods = {
+  add(this: Tensor, b: TensorLike): Tensor {
     return E.add(this, b);
   },
-  sub(this: Tensor, b: TensorLike) {
+  sub(this: Tensor, b: TensorLike): Tensor {
     return E.sub(this, b);
   },
-  mul(this: Tensor, b: TensorLike) {
+  mul(this: Tensor, b: TensorLike): Tensor {
     return E.mul(this, b);
   },
-  div(this: Tensor, b: TensorLike) {
+  div(this: Tensor, b: TensorLike): Tensor {
     return E.div(this, b);
   },
-  neg(this: Tensor) {
+  neg(this: Tensor): Tensor {
     return E.neg(this);
   },
-  exp(this: Tensor) {
+  exp(this: Tensor): Tensor {
     return E.exp(this);
   },
-  log(this: Tensor) {
+  log(this: Tensor): Tensor {
     return E.log(this);
   },
-  sqrt(this: Tensor) {
+  sqrt(this: Tensor): Tensor {
     return E.sqrt(this);
   },
-  abs(this: Tensor) {
+  abs(this: Tensor): Tensor {
     return E.abs(this);
   },
-  relu(this: Tensor) {
+  relu(this: Tensor): Tensor {
     return E.relu(this);
   },
-  square(this: Tensor) {
+  square(this: Tensor): Tensor {
     return E.square(this);
   },
-  pow(this: Tensor, p: number) {
+  pow(this: Tensor, p: number): Tensor {
     return E.pow(this, p);
   },
-  sum(this: Tensor, axes?: number | readonly number[], keepDims?: boolean) {
+  sum(this: Tensor, axes?: number | readonly number[], keepDims?: boolean): Tensor {
     return sum(this, axes, keepDims);
   },
-  mean(this: Tensor, axes?: number | readonly number[], keepDims?: boolean) {
+  mean(this: Tensor, axes?: number | readonly number[], keepDims?: boolean): Tensor {
     return mean(this, axes, keepDims);
   },
-  max(this: Tensor, axes?: number | readonly number[], keepDims?: boolean) {
+  max(this: Tensor, axes?: number | readonly number[], keepDims?: boolean): Tensor {
     return max(this, axes, keepDims);
   },
-  reshape(this: Tensor, shape: readonly number[]) {
+  reshape(this: Tensor, shape: readonly number[]): Tensor {
     return S.reshape(this, shape);
   },
-  flatten(this: Tensor, startAxis?: number) {
+  flatten(this: Tensor, startAxis?: number): Tensor {
     return S.flatten(this, startAxis);
   },
-  permute(this: Tensor, axes: readonly number[]) {
+  permute(this: Tensor, axes: readonly number[]): Tensor {
     return S.permute(this, axes);
   },
-  transpose(this: Tensor, a0?: number, a1?: number) {
+  transpose(this: Tensor, a0?: number, a1?: number): Tensor {
     return S.transpose(this, a0, a1);
   },
-  expand(this: Tensor, shape: readonly number[]) {
+  expand(this: Tensor, shape: readonly number[]): Tensor {
     return S.expand(this, shape);
   },
-  slice(this: Tensor, ranges: readonly S.SliceRange[]) {
+  slice(this: Tensor, ranges: readonly S.SliceRange[]): Tensor {
     return S.slice(this, ranges);
   },
-  pad(this: Tensor, before: readonly number[], after: readonly number[], value?: number) {
+  pad(this: Tensor, before: readonly number[], after: readonly number[], value?: number): Tensor {
     return S.pad(this, before, after, value);
   },
-  matmul(this: Tensor, b: Tensor) {
+  matmul(this: Tensor, b: Tensor): Tensor {
     return matmul(this, b);
   },
-  maxPool2d(this: Tensor, opts: Pool2dOptions) {
+  maxPool2d(this: Tensor, opts: Pool2dOptions): Tensor {
     return maxPool2d(this, opts);
   },
-  avgPool2d(this: Tensor, opts: Pool2dOptions) {
+  avgPool2d(this: Tensor, opts: Pool2dOptions): Tensor {
     return avgPool2d(this, opts);
   },
-  globalAvgPool(this: Tensor) {
+  globalAvgPool(this: Tensor): Tensor {
     return globalAvgPool(this);
   },
-  logSoftmax(this: Tensor, axis?: number) {
+  logSoftmax(this: Tensor, axis?: number): Tensor {
     return logSoftmax(this, axis);
   },
-  backward(this: Tensor, grad?: Tensor) {
+  /** Accumulates gradients into the leaves; see engine.backward. */
+  backward(this: Tensor, grad?: Tensor): void {
     backward(this, grad);
   },
-  detach(this: Tensor) {
+  /** SG(x): the same values, cut from the graph. */
+  detach(this: Tensor): Tensor {
     return detach(this);
   },
 };
+
+/** The methods as Tensor sees them (without the explicit `this`). */
+type TensorMethods = { [K in keyof typeof methods]: OmitThisParameter<(typeof methods)[K]> };
+
+declare module '../tensor/tensor.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Tensor extends TensorMethods {}
+}
 
 Object.assign(Tensor.prototype, methods);

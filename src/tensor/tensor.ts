@@ -32,7 +32,7 @@ export interface GradNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
   /** Given ∂L/∂output, returns ∂L/∂input for each input (null where none flows). */
-  backward(grad: Tensor): (Tensor | null)[];
+  backward(grad: Tensor): readonly (Tensor | null)[];
 }
 
 export class Tensor {

@@ -5,21 +5,21 @@
  * differentiating through a gradient; to gradcheck it, a test re-registers the
  * op's spec (same forward, same backward) under an alias and applies that.
  */
-import { defineOp, opTable, type OpFn, type OpSpec } from '../../src/autograd/engine.js';
+import { defineSavingOp, opTable, type Inputs, type OpFn } from '../../src/autograd/engine.js';
 
 /** Names registered by `internalOp`; the op-coverage test ignores them. */
 export const aliasNames = new Set<string>();
-const aliases = new Map<string, OpFn<never>>();
+const aliases = new Map<string, OpFn<Inputs, unknown>>();
 
-export function internalOp<Attrs>(name: string): OpFn<Attrs> {
+export function internalOp<Attrs>(name: string): OpFn<Inputs, Attrs> {
   const spec = opTable.get(name);
   if (!spec) throw new Error(`internalOp: no op named '${name}'`);
   let fn = aliases.get(name);
   if (!fn) {
     const alias = `${name} (applied directly by a test)`;
     aliasNames.add(alias);
-    fn = defineOp(alias, spec as OpSpec<never>);
+    fn = defineSavingOp(alias, spec);
     aliases.set(name, fn);
   }
-  return fn as unknown as OpFn<Attrs>;
+  return fn as OpFn<Inputs, Attrs>;
 }

@@ -6,10 +6,13 @@
  * with its own kernel and they are differentiable in turn (each is linear in
  * both arguments, and the three ops are adjoint to one another).
  */
-import { defineOp, type OpFn } from '../engine.js';
+import { defineOp, type Binary, type OpFn } from '../engine.js';
 import type { Conv2dParams } from '../../tensor/backend.js';
 import { formatShape, ShapeError, sizeOf, windowOutputSize } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
+
+/** conv2d's inputs: x, w and an optional bias b. */
+type ConvInputs = [x: Tensor, w: Tensor, b?: Tensor];
 import { add, reluGrad } from './elementwise.js';
 import { sum } from './reduce.js';
 import { reshape, slice } from './shape-ops.js';
@@ -52,25 +55,25 @@ function checkConv(x: readonly number[], w: readonly number[], p: Conv2dParams):
  * A gradient is only computed for an input that needs one: in layer-local
  * training a block's input is detached, and its ∂L/∂x would be a quarter of the work.
  */
-const conv2dOp: OpFn<Conv2dParams> = defineOp<Conv2dParams>('conv2d', {
-  check: ([x, w], p) => checkConv(x!.shape, w!.shape, p),
-  forward: (k, [x, w, b], p) => k.conv2d(x!, w!, b ?? null, p),
-  backward: (g, [x, w, b], p) => [
-    x!.requiresGrad ? conv2dInputGrad(g, w!, x!.shape, p) : null,
-    w!.requiresGrad ? conv2dWeightGrad(x!, g, w!.shape, p) : null,
-    ...(b ? [sum(g, [0, 2, 3])] : []),
-  ],
+const conv2dOp: OpFn<ConvInputs, Conv2dParams> = defineOp<ConvInputs, Conv2dParams>('conv2d', {
+  check: ([x, w], p) => checkConv(x.shape, w.shape, p),
+  forward: (k, [x, w, b], p) => k.conv2d(x, w, b ?? null, p),
+  backward: (g, [x, w, b], p) => {
+    const gx = x.requiresGrad ? conv2dInputGrad(g, w, x.shape, p) : null;
+    const gw = w.requiresGrad ? conv2dWeightGrad(x, g, w.shape, p) : null;
+    return b ? [gx, gw, sum(g, [0, 2, 3])] : [gx, gw];
+  },
 });
 
 /**
  * ∂L/∂x of conv2d: the transposed convolution of g with w.
  * As a function of (g, w) its own gradients are: ∂/∂g = conv2d(G, w), ∂/∂w = conv2dWeightGrad(G, g).
  */
-const conv2dInputGradOp = defineOp<Conv2dParams & { xShape: readonly number[] }>('conv2dInputGrad', {
-  forward: (k, [g, w], { xShape, ...p }) => k.conv2dBackwardInput(g!, w!, xShape, p),
+const conv2dInputGradOp = defineOp<Binary, Conv2dParams & { xShape: readonly number[] }>('conv2dInputGrad', {
+  forward: (k, [g, w], { xShape, ...p }) => k.conv2dBackwardInput(g, w, xShape, p),
   backward: (G, [g, w], { stride, padding }) => [
-    conv2dOp([G, w!], { stride, padding }),
-    conv2dWeightGrad(G, g!, w!.shape, { stride, padding }),
+    conv2dOp([G, w], { stride, padding }),
+    conv2dWeightGrad(G, g, w.shape, { stride, padding }),
   ],
 });
 
@@ -78,13 +81,16 @@ const conv2dInputGradOp = defineOp<Conv2dParams & { xShape: readonly number[] }>
  * ∂L/∂w of conv2d: the correlation of x with g.
  * As a function of (x, g) its own gradients are: ∂/∂x = conv2dInputGrad(g, G), ∂/∂g = conv2d(x, G).
  */
-const conv2dWeightGradOp = defineOp<Conv2dParams & { wShape: readonly number[] }>('conv2dWeightGrad', {
-  forward: (k, [x, g], { wShape, ...p }) => k.conv2dBackwardWeight(x!, g!, wShape, p),
-  backward: (G, [x, g], { stride, padding }) => [
-    conv2dInputGrad(g!, G, x!.shape, { stride, padding }),
-    conv2dOp([x!, G], { stride, padding }),
-  ],
-});
+const conv2dWeightGradOp = defineOp<Binary, Conv2dParams & { wShape: readonly number[] }>(
+  'conv2dWeightGrad',
+  {
+    forward: (k, [x, g], { wShape, ...p }) => k.conv2dBackwardWeight(x, g, wShape, p),
+    backward: (G, [x, g], { stride, padding }) => [
+      conv2dInputGrad(g, G, x.shape, { stride, padding }),
+      conv2dOp([x, G], { stride, padding }),
+    ],
+  },
+);
 
 /**
  * y = relu(conv2d(x, w) + b) as one op: the ReLU is applied as the convolution
@@ -95,17 +101,15 @@ const conv2dWeightGradOp = defineOp<Conv2dParams & { wShape: readonly number[] }
  * With the mask m = [y > 0] (the same as [conv2d(x, w) + b > 0]):
  *   ∂L/∂x = conv2dInputGrad(g·m, w),  ∂L/∂w = conv2dWeightGrad(x, g·m),  ∂L/∂b = Σ_{n,oh,ow} g·m.
  */
-const conv2dReluOp: OpFn<Conv2dParams> = defineOp<Conv2dParams>('conv2dRelu', {
-  check: ([x, w], p) => checkConv(x!.shape, w!.shape, p),
-  forward: (k, [x, w, b], p) => k.conv2d(x!, w!, b ?? null, p, true),
-  backward: (g, [x, w, b], p, _saved, y) => {
-    const weights = w!.size;
-    const params = w!.requiresGrad || b?.requiresGrad ? conv2dReluParamGrad(x!, g, y, w!.shape, p) : null;
-    return [
-      x!.requiresGrad ? conv2dInputGrad(reluGrad(g, y), w!, x!.shape, p) : null,
-      params ? reshape(slice(params, [[0, weights]]), w!.shape) : null,
-      ...(b ? [params ? slice(params, [[weights, weights + b.size]]) : null] : []),
-    ];
+const conv2dReluOp: OpFn<ConvInputs, Conv2dParams> = defineOp<ConvInputs, Conv2dParams>('conv2dRelu', {
+  check: ([x, w], p) => checkConv(x.shape, w.shape, p),
+  forward: (k, [x, w, b], p) => k.conv2d(x, w, b ?? null, p, true),
+  backward: (g, [x, w, b], p, y) => {
+    const weights = w.size;
+    const params = w.requiresGrad || b?.requiresGrad ? conv2dReluParamGrad(x, g, y, w.shape, p) : null;
+    const gx = x.requiresGrad ? conv2dInputGrad(reluGrad(g, y), w, x.shape, p) : null;
+    const gw = params ? reshape(slice(params, [[0, weights]]), w.shape) : null;
+    return b ? [gx, gw, params ? slice(params, [[weights, weights + b.size]]) : null] : [gx, gw];
   },
 });
 
@@ -115,16 +119,19 @@ const conv2dReluOp: OpFn<Conv2dParams> = defineOp<Conv2dParams>('conv2dRelu', {
  * [G_w, G_b], its own gradients are: ∂/∂g = (conv2d(x, G_w) + G_b)·m, ∂/∂x =
  * conv2dInputGrad(g·m, G_w), and none to y (m is flat almost everywhere).
  */
-const conv2dReluParamGradOp = defineOp<Conv2dParams & { wShape: readonly number[] }>('conv2dReluParamGrad', {
-  forward: (k, [x, g, y], { wShape, ...p }) => k.conv2dReluBackwardParams(x!, g!, y!, wShape, p),
+const conv2dReluParamGradOp = defineOp<
+  [x: Tensor, g: Tensor, y: Tensor],
+  Conv2dParams & { wShape: readonly number[] }
+>('conv2dReluParamGrad', {
+  forward: (k, [x, g, y], { wShape, ...p }) => k.conv2dReluBackwardParams(x, g, y, wShape, p),
   backward: (G, [x, g, y], { wShape, stride, padding }) => {
     const weights = sizeOf(wShape);
     const Gw = reshape(slice(G, [[0, weights]]), wShape);
     const Gb = slice(G, [[weights, weights + wShape[0]!]]);
     const p = { stride, padding };
     return [
-      conv2dInputGrad(reluGrad(g!, y!), Gw, x!.shape, p),
-      reluGrad(add(conv2dOp([x!, Gw], p), reshape(Gb, [wShape[0]!, 1, 1])), y!),
+      conv2dInputGrad(reluGrad(g, y), Gw, x.shape, p),
+      reluGrad(add(conv2dOp([x, Gw], p), reshape(Gb, [wShape[0]!, 1, 1])), y),
       null,
     ];
   },

@@ -2,7 +2,7 @@
  * Pooling over 2-D windows of NCHW tensors (no padding): max, average, and
  * the global average over all positions.
  */
-import { defineOp, type OpFn } from '../engine.js';
+import { defineOp, defineSavingOp, type OpFn, type Unary } from '../engine.js';
 import type { Pool2dParams, PoolIndices } from '../../tensor/backend.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -34,20 +34,17 @@ function params(op: string, x: Tensor, opts: Pool2dOptions): Pool2dParams {
 }
 
 /** y = max over each window.  ∂L/∂x = g routed to the argmax of each window. */
-const maxPool2dOp = defineOp<Pool2dParams>('maxPool2d', {
-  forward: (k, [x], p, saved) => {
-    const { out, argmax } = k.maxPool2d(x!, p);
-    saved.argmax = argmax;
-    return out;
+const maxPool2dOp = defineSavingOp<Unary, Pool2dParams, PoolIndices>('maxPool2d', {
+  forward: (k, [x], p) => {
+    const { out, argmax } = k.maxPool2d(x, p);
+    return { out, saved: argmax };
   },
-  backward: (g, [x], _p, saved) => [
-    maxPool2dGradOp([g], { argmax: saved.argmax as PoolIndices, xShape: x!.shape }),
-  ],
+  backward: (g, [x], _p, _y, argmax) => [maxPool2dGradOp([g], { argmax, xShape: x.shape })],
 });
 
 /** Scatters g into zeros of x's shape at the argmax positions. Linear in g; its gradient gathers back. */
-const maxPool2dGradOp = defineOp<{ argmax: PoolIndices; xShape: readonly number[] }>('maxPool2dGrad', {
-  forward: (k, [g], { argmax, xShape }) => k.maxPool2dBackward(g!, argmax, xShape),
+const maxPool2dGradOp = defineOp<Unary, { argmax: PoolIndices; xShape: readonly number[] }>('maxPool2dGrad', {
+  forward: (k, [g], { argmax, xShape }) => k.maxPool2dBackward(g, argmax, xShape),
   backward: () => {
     throw new Error('maxPool2d: second derivatives are not supported');
   },
@@ -58,16 +55,17 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 }
 
 /** y = mean over each window.  ∂L/∂x = g / (KH·KW) spread over each window. */
-const avgPool2dOp: OpFn<Pool2dParams> = defineOp<Pool2dParams>('avgPool2d', {
-  forward: (k, [x], p) => k.avgPool2d(x!, p),
-  backward: (g, [x], p) => [avgPool2dGradOp([g], { ...p, xShape: x!.shape })],
+const avgPool2dOp: OpFn<Unary, Pool2dParams> = defineOp<Unary, Pool2dParams>('avgPool2d', {
+  forward: (k, [x], p) => k.avgPool2d(x, p),
+  backward: (g, [x], p) => [avgPool2dGradOp([g], { ...p, xShape: x.shape })],
 });
 
 /** The adjoint of avgPool2d; its own gradient is avgPool2d. */
-const avgPool2dGradOp: OpFn<Pool2dParams & { xShape: readonly number[] }> = defineOp<
+const avgPool2dGradOp: OpFn<Unary, Pool2dParams & { xShape: readonly number[] }> = defineOp<
+  Unary,
   Pool2dParams & { xShape: readonly number[] }
 >('avgPool2dGrad', {
-  forward: (k, [g], { xShape, ...p }) => k.avgPool2dBackward(g!, xShape, p),
+  forward: (k, [g], { xShape, ...p }) => k.avgPool2dBackward(g, xShape, p),
   backward: (G, _g, { kernel, stride }) => [avgPool2dOp([G], { kernel, stride })],
 });
 

@@ -2,7 +2,7 @@
  * Reductions over axes: sum, mean and max, with or without keeping the
  * reduced axes as size 1.
  */
-import { defineOp } from '../engine.js';
+import { defineOp, type Unary } from '../engine.js';
 import { normalizeAxes, reducedShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { div, eq, mul } from './elementwise.js';
@@ -20,10 +20,10 @@ function spread(g: Tensor, x: Tensor, axes: number[]): Tensor {
 }
 
 /** y = Σ over axes of x.  ∂L/∂x = g broadcast back over the summed axes. */
-const sumOp = defineOp<ReduceAttrs>('sum', {
+const sumOp = defineOp<Unary, ReduceAttrs>('sum', {
   forward: (k, [x], { axes, keepDims }) =>
-    shaped(k.reduce('sum', x!, axes), reducedShape(x!.shape, axes, keepDims)),
-  backward: (g, [x], { axes }) => [spread(g, x!, axes)],
+    shaped(k.reduce('sum', x, axes), reducedShape(x.shape, axes, keepDims)),
+  backward: (g, [x], { axes }) => [spread(g, x, axes)],
 });
 
 /** Sum over `axes` (all by default). */
@@ -42,17 +42,17 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
  * y = max over axes of x.  ∂L/∂x = g at the positions that attain the
  * maximum (shared equally between ties), 0 elsewhere.
  */
-const maxOp = defineOp<ReduceAttrs>('max', {
+const maxOp = defineOp<Unary, ReduceAttrs>('max', {
   check: ([x], { axes }) => {
-    if (axes.some((a) => x!.shape[a] === 0))
-      throw new Error(`max: cannot reduce an empty axis of [${x!.shape}]`);
+    if (axes.some((a) => x.shape[a] === 0))
+      throw new Error(`max: cannot reduce an empty axis of [${x.shape}]`);
   },
   forward: (k, [x], { axes, keepDims }) =>
-    shaped(k.reduce('max', x!, axes), reducedShape(x!.shape, axes, keepDims)),
-  backward: (g, [x], { axes }, _saved, y) => {
-    const isMax = eq(x!, spread(y, x!, axes)); // 1 where x attains the max
-    const ties = spread(sum(isMax, axes, true), x!, axes);
-    return [div(mul(spread(g, x!, axes), isMax), ties)];
+    shaped(k.reduce('max', x, axes), reducedShape(x.shape, axes, keepDims)),
+  backward: (g, [x], { axes }, y) => {
+    const isMax = eq(x, spread(y, x, axes)); // 1 where x attains the max
+    const ties = spread(sum(isMax, axes, true), x, axes);
+    return [div(mul(spread(g, x, axes), isMax), ties)];
   },
 });
 

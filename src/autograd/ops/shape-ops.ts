@@ -4,7 +4,7 @@
  * return views that share the input's data: no copy is made.
  */
 import ndarray from 'ndarray';
-import { defineOp } from '../engine.js';
+import { defineOp, type Unary } from '../engine.js';
 import type { View } from '../../tensor/backend.js';
 import {
   checkShape,
@@ -20,12 +20,12 @@ import { dtypeOf } from '../../tensor/view.js';
 // ------------------------------------------------------------------ reshape
 
 /** Same values, new shape (one size may be −1). ∂L/∂x = reshape(g, x.shape). */
-const reshapeOp = defineOp<{ shape: number[] }>('reshape', {
+const reshapeOp = defineOp<Unary, { shape: number[] }>('reshape', {
   forward: (k, [x], { shape }) => {
-    const source = isContiguous(x!) ? x! : k.contiguous(x!);
+    const source = isContiguous(x) ? x : k.contiguous(x);
     return ndarray(source.data, shape, contiguousStrides(shape), source.offset);
   },
-  backward: (g, [x]) => [reshape(g, x!.shape)],
+  backward: (g, [x]) => [reshape(g, x.shape)],
 });
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return reshapeOp([x], { shape: resolveReshape('reshape', x.shape, shape) });
@@ -39,16 +39,16 @@ export function flatten(x: Tensor, startAxis = 1): Tensor {
 // ------------------------------------------------------------------ permute
 
 /** y = x with its axes reordered: y.shape[i] = x.shape[axes[i]]. ∂L/∂x = permute(g, axes⁻¹). */
-const permuteOp = defineOp<{ axes: number[] }>('permute', {
+const permuteOp = defineOp<Unary, { axes: number[] }>('permute', {
   check: ([x], { axes }) => {
     const sorted = [...axes].sort((a, b) => a - b);
-    if (axes.length !== x!.rank || sorted.some((a, i) => a !== i)) {
+    if (axes.length !== x.rank || sorted.some((a, i) => a !== i)) {
       throw new ShapeError(
-        `permute: [${axes.join(',')}] is not a permutation of the axes of ${formatShape(x!.shape)}`,
+        `permute: [${axes.join(',')}] is not a permutation of the axes of ${formatShape(x.shape)}`,
       );
     }
   },
-  forward: (_k, [x], { axes }) => x!.transpose(...axes),
+  forward: (_k, [x], { axes }) => x.transpose(...axes),
   backward: (g, _x, { axes }) => {
     const inverse = new Array<number>(axes.length);
     axes.forEach((a, i) => (inverse[a] = i));
@@ -75,15 +75,15 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 // ------------------------------------------------------------------- expand
 
 /** Broadcasts x to `shape` as a view (stride 0 on new axes). ∂L/∂x = g summed back (by the engine). */
-const expandOp = defineOp<{ shape: number[] }>('expand', {
+const expandOp = defineOp<Unary, { shape: number[] }>('expand', {
   check: ([x], { shape }) => {
     checkShape('expand', shape);
-    const lead = shape.length - x!.rank;
-    const ok = lead >= 0 && x!.shape.every((d, i) => d === shape[lead + i] || d === 1);
-    if (!ok) throw new ShapeError(`expand: cannot expand ${formatShape(x!.shape)} to ${formatShape(shape)}`);
+    const lead = shape.length - x.rank;
+    const ok = lead >= 0 && x.shape.every((d, i) => d === shape[lead + i] || d === 1);
+    if (!ok) throw new ShapeError(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
   },
   forward: (_k, [x], { shape }) =>
-    ndarray(x!.data, shape, broadcastStrides(x!.shape, x!.stride, shape), x!.offset),
+    ndarray(x.data, shape, broadcastStrides(x.shape, x.stride, shape), x.offset),
   backward: (g) => [g],
 });
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
@@ -137,9 +137,9 @@ function regionOf(v: View, r: Region): View {
 }
 
 /** y = x[start:end:step, ...] as a view. ∂L/∂x = g placed back into zeros of x's shape. */
-const sliceOp = defineOp<Region>('slice', {
-  forward: (_k, [x], region) => regionOf(x!, region),
-  backward: (g, [x], region) => [embed(g, { shape: [...x!.shape], region, value: 0 })],
+const sliceOp = defineOp<Unary, Region>('slice', {
+  forward: (_k, [x], region) => regionOf(x, region),
+  backward: (g, [x], region) => [embed(g, { shape: [...x.shape], region, value: 0 })],
 });
 export function slice(x: Tensor, ranges: readonly SliceRange[]): Tensor {
   return sliceOp([x], resolveRegion('slice', x.shape, ranges));
@@ -149,18 +149,18 @@ export function slice(x: Tensor, ranges: readonly SliceRange[]): Tensor {
  * y = a tensor of `shape` filled with `value`, with x written into `region`.
  * The adjoint of slice (and the forward of pad). ∂L/∂x = g[region].
  */
-const embedOp = defineOp<{ shape: number[]; region: Region; value: number }>('embed', {
+const embedOp = defineOp<Unary, { shape: number[]; region: Region; value: number }>('embed', {
   check: ([x], { shape, region }) => {
     const regionShape = region.start.map((s, i) => Math.ceil((region.end[i]! - s) / region.step[i]!));
-    if (regionShape.length !== x!.rank || regionShape.some((d, i) => d !== x!.shape[i])) {
+    if (regionShape.length !== x.rank || regionShape.some((d, i) => d !== x.shape[i])) {
       throw new ShapeError(
-        `embed: ${formatShape(x!.shape)} does not fill region ${formatShape(regionShape)} of ${formatShape(shape)}`,
+        `embed: ${formatShape(x.shape)} does not fill region ${formatShape(regionShape)} of ${formatShape(shape)}`,
       );
     }
   },
   forward: (k, [x], { shape, region, value }) => {
-    const out = k.fill(shape, dtypeOf(x!.data), value);
-    k.assign(regionOf(out, region), x!);
+    const out = k.fill(shape, dtypeOf(x.data), value);
+    k.assign(regionOf(out, region), x);
     return out;
   },
   backward: (g, _x, { region }) => [sliceOp([g], region)],
@@ -189,9 +189,9 @@ export function pad(x: Tensor, before: readonly number[], after: readonly number
 // ------------------------------------------------------------------- concat
 
 /** Joins tensors along `axis`. ∂L/∂xᵢ = the slice of g that xᵢ filled. */
-const concatOp = defineOp<{ axis: number }>('concat', {
+const concatOp = defineOp<readonly [Tensor, ...Tensor[]], { axis: number }>('concat', {
   check: (xs, { axis }) => {
-    const first = xs[0]!;
+    const first = xs[0];
     for (const x of xs) {
       if (x.rank !== first.rank || x.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
         throw new ShapeError(
@@ -201,9 +201,9 @@ const concatOp = defineOp<{ axis: number }>('concat', {
     }
   },
   forward: (k, xs, { axis }) => {
-    const shape = [...xs[0]!.shape];
+    const shape = [...xs[0].shape];
     shape[axis] = xs.reduce((s, x) => s + x.shape[axis]!, 0);
-    const out = k.fill(shape, dtypeOf(xs[0]!.data), 0);
+    const out = k.fill(shape, dtypeOf(xs[0].data), 0);
     let at = 0;
     for (const x of xs) {
       const lo = shape.map((_, i) => (i === axis ? at : 0));
@@ -215,17 +215,19 @@ const concatOp = defineOp<{ axis: number }>('concat', {
   },
   backward: (g, xs, { axis }) => {
     let at = 0;
-    return xs.map((x) => {
+    const grads = xs.map((x) => {
       const ranges: SliceRange[] = x.shape.map((d, i) => (i === axis ? [at, at + d] : null));
       at += x.shape[axis]!;
       return slice(g, ranges);
     });
+    return grads as [Tensor, ...Tensor[]]; // one per input: a map keeps the length
   },
 });
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
-  if (xs.length === 0) throw new ShapeError('concat: no tensors given');
-  const rank = xs[0]!.rank;
+  const [first, ...rest] = xs;
+  if (first === undefined) throw new ShapeError('concat: no tensors given');
+  const rank = first.rank;
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) throw new ShapeError(`concat: axis ${axis} is out of range for rank ${rank}`);
-  return concatOp(xs, { axis: a });
+  return concatOp([first, ...rest], { axis: a });
 }
