@@ -8,12 +8,10 @@
  * End-to-end (the variant): no detach, so a loss on the last block reaches
  * every block by backprop.
  */
-import { detach, globalAvgPool, matmul, permute, reshape } from '../autograd/index.js';
+import { detach, globalAvgPool, permute, reshape } from '../autograd/index.js';
 import type { Module } from '../nn/module.js';
-import type { Rng } from '../tensor/random.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
-import { fromArray, type Tensor } from '../tensor/tensor.js';
-import { allocate } from '../tensor/view.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 export type TrainingMode = 'layer-local' | 'end-to-end';
 
@@ -55,37 +53,4 @@ export function unitsPerPosition(map: Tensor): Tensor {
   if (map.rank !== 4)
     throw new ShapeError(`unitsPerPosition: expected [B,C,H,W], got ${formatShape(map.shape)}`);
   return reshape(map, [map.shape[0]!, -1]);
-}
-
-/**
- * t with its rows (axis 0) reordered: out[b] = t[perm[b]].
- * Without gradient this is a copy; with gradient it is P·t for the
- * permutation matrix P (differentiable, but B² work: prefer permuting data).
- */
-export function permuteRows(t: Tensor, perm: ArrayLike<number>): Tensor {
-  const B = t.shape[0]!;
-  if (perm.length !== B) throw new ShapeError(`permuteRows: ${perm.length} indices for ${B} rows`);
-  const rowSize = t.size / B;
-  if (!t.requiresGrad) {
-    const src = t.toArray();
-    const out = allocate(t.dtype, t.size);
-    for (let b = 0; b < B; b++)
-      out.set(src.subarray(perm[b]! * rowSize, (perm[b]! + 1) * rowSize), b * rowSize);
-    return fromArray(out, t.shape);
-  }
-  const P = allocate(t.dtype, B * B);
-  for (let b = 0; b < B; b++) P[b * B + perm[b]!] = 1;
-  return reshape(matmul(fromArray(P, [B, B]), reshape(t, [B, rowSize])), t.shape);
-}
-
-/**
- * The "shuffle positives" control: pairs each sample of view 1 with another
- * sample's view 2, by a random permutation of the rows (torch.randperm in the
- * authors' code, one permutation shared by all layers). The Hebbian and
- * decorrelation terms do not depend on the order of the rows, so permuting
- * the second view's INPUT batch once is the same as permuting z2 at every
- * layer, and costs nothing: call this on the batch of view 2.
- */
-export function shufflePositives(view2: Tensor, rng: Rng): Tensor {
-  return permuteRows(view2, rng.permutation(view2.shape[0]!));
 }

@@ -9,7 +9,8 @@ export {
 export type { PredForm } from './losses.js';
 export { lplObjective, unpooledObjective, networkObjective, resolveLplOptions } from './objective.js';
 export type { LplOptions, LplTerms, NetworkObjectiveOptions } from './objective.js';
-export { encodeBlocks, stackPositions, unitsPerPosition, permuteRows, shufflePositives } from './encoder.js';
+export { encodeBlocks, stackPositions, unitsPerPosition } from './encoder.js';
+export { stackViews, shuffledPositives } from './controls.js';
 export type { EncoderOutput, TrainingMode } from './encoder.js';
 export { linearRule, convBlockRule, postsynapticFactor, eq7Constants } from './rules.js';
 export type { RuleOptions, FactorCoefficients } from './rules.js';

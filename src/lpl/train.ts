@@ -10,13 +10,12 @@
  *
  * Everything that decides the numbers is a pure function of the config and
  * (epoch, step): the data order, each image's augmentations, the "shuffle
- * positives" permutation. So a run resumed from a checkpoint continues
+ * positives" permutation (src/lpl/controls.ts). So a run resumed from a checkpoint continues
  * exactly as if it had not stopped.
  */
 import { noGrad, readScalars, slice } from '../autograd/index.js';
 import {
   channelStats,
-  keyedRng,
   loadBundledDataset,
   loadDataset,
   simclrAugmentOptions,
@@ -27,9 +26,10 @@ import {
 import { Adam, vgg11Encoder, warmupCosineLr, weightDecayGroups, type VggEncoder } from '../nn/index.js';
 import { Rng } from '../tensor/random.js';
 import { getBackend, hostBackend, withBackend } from '../tensor/registry.js';
-import { fromArray, Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { viewOf } from '../tensor/view.js';
 import { configProblems, type TrainConfig } from './config.js';
+import { shuffledPositives, stackViews } from './controls.js';
 import { encodeBlocks, type EncoderOutput } from './encoder.js';
 import { participationRatio, unitVarianceSummary } from './metrics.js';
 import { networkObjective } from './objective.js';
@@ -171,25 +171,16 @@ export class LplRun {
   async trainStep(batch: TwoViewBatch): Promise<StepRecord> {
     const started = performance.now();
     const c = this.config;
-    const [B, C, H, W] = batch.shape;
+    const B = batch.shape[0];
     const k = getBackend();
     const mark = k.mark?.(); // a device backend frees what this step made, once it is done
     const lr = this.lrAt(this.epoch);
     this.optimizer.setLr(lr);
 
-    // x = [view 1; view 2]: [2B, C, H, W]. For the "shuffle positives" control
-    // the second view's rows are permuted, pairing each image with another's view.
-    const x = new Float32Array(2 * batch.x1.length);
-    x.set(batch.x1, 0);
-    if (c.shufflePositives) {
-      const perm = keyedRng(c.seed, this.epoch, this.step, 0x5f).permutation(B);
-      const row = C * H * W;
-      for (let b = 0; b < B; b++)
-        x.set(batch.x2.subarray(perm[b]! * row, (perm[b]! + 1) * row), (B + b) * row);
-    } else {
-      x.set(batch.x2, batch.x1.length);
-    }
-    const both = encodeBlocks(this.model.blocks, fromArray(x, [2 * B, C, H, W]), {
+    // x = [view 1; view 2]: [2B, C, H, W], view 2 shuffled for the control (src/lpl/controls.ts)
+    const perm = c.shufflePositives ? shuffledPositives(c.seed, this.epoch, this.step, B) : null;
+    const x = stackViews(batch.x1, batch.x2, batch.shape, perm);
+    const both = encodeBlocks(this.model.blocks, x, {
       mode: c.mode,
       keepMaps: c.noPooling,
     });

@@ -5,10 +5,10 @@ import {
   globalAvgPool,
   lplObjective,
   networkObjective,
-  permuteRows,
   randNormal,
   Rng,
-  shufflePositives,
+  shuffledPositives,
+  stackViews,
   stackPositions,
   sum,
   unitsPerPosition,
@@ -124,33 +124,38 @@ describe('the no-pooling control, as in the authors’ code', () => {
   });
 });
 
-describe('shuffle positives', () => {
-  it('permutes rows; with or without gradient the values agree, and the gradient flows back permuted', () => {
-    const rng = new Rng(9);
-    const z = randNormal([5, 3], rng, 0, 1, { dtype: 'float64' });
-    const perm = [2, 0, 4, 1, 3];
-    const copied = permuteRows(z, perm);
-    const zg = randNormal([5, 3], new Rng(9), 0, 1, { dtype: 'float64', requiresGrad: true });
-    const viaMatmul = permuteRows(zg, perm);
-    expectClose(copied, viaMatmul, 0);
-    const zs = z.toArray();
-    const cs = copied.toArray();
+describe('shuffle positives (src/lpl/controls.ts, the function the trainer calls)', () => {
+  it('stacks [view 1; view 2], view 2 reordered by the permutation, which is fixed by (seed, epoch, step)', () => {
+    const [B, C, H, W] = [5, 1, 2, 3];
+    const x1 = Float64Array.from({ length: B * 6 }, (_, i) => i);
+    const x2 = Float64Array.from({ length: B * 6 }, (_, i) => 1000 + i);
+    const plain = stackViews(x1, x2, [B, C, H, W]);
+    expect(plain.shape).toEqual([2 * B, C, H, W]);
+    expect(Array.from(plain.toArray())).toEqual([...x1, ...x2]);
+    const perm = shuffledPositives(7, 2, 3, B);
+    expect(Array.from(perm).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from(shuffledPositives(7, 2, 3, B))).toEqual(Array.from(perm)); // replayable on resume
+    const steps = [0, 1, 2, 3, 4, 5].map((step) => Array.from(shuffledPositives(7, 2, step, B)).join());
+    expect(new Set(steps).size).toBeGreaterThan(1); // a new permutation per step
+    const shuffled = stackViews(x1, x2, [B, C, H, W], perm).toArray();
+    expect(Array.from(shuffled.subarray(0, B * 6))).toEqual(Array.from(x1));
     perm.forEach((p, b) =>
-      expect(Array.from(cs.subarray(b * 3, b * 3 + 3))).toEqual(Array.from(zs.subarray(p * 3, p * 3 + 3))),
+      expect(Array.from(shuffled.subarray((B + b) * 6, (B + b + 1) * 6))).toEqual(
+        Array.from(x2.subarray(p * 6, p * 6 + 6)),
+      ),
     );
-    // L = Σ w ⊙ P z  ->  ∂L/∂z = Pᵀ w
-    const w = randNormal([5, 3], rng, 0, 1, { dtype: 'float64' });
-    sum(viaMatmul.mul(w)).backward();
-    const back = new Float64Array(15);
-    const ws = w.toArray();
-    perm.forEach((p, b) => back.set(ws.subarray(b * 3, b * 3 + 3), p * 3));
-    expect(Array.from(gradOf(zg).toArray())).toEqual(Array.from(back));
+    expect(() => stackViews(x1, x2, [B, C, H, W], [0, 1])).toThrow(/2 indices for 5 images/);
+    expect(() => stackViews(x1, x2.subarray(1), [B, C, H, W])).toThrow(/stackViews/);
   });
 
   it('pairs each image with another image’s second view; Hebbian and decorrelation do not change', () => {
-    const [x1, x2] = twoViews([16, 1, 8, 8], new Rng(10), 0.1);
-    const shuffled = shufflePositives(x2, new Rng(11));
-    const rows = (t: Tensor) => Array.from({ length: 16 }, (_, b) => t.toArray()[b * 64]!).sort();
+    const B = 16;
+    const [x1, x2] = twoViews([B, 1, 8, 8], new Rng(10), 0.1);
+    const a1 = x1.toArray() as Float64Array;
+    const a2 = x2.toArray() as Float64Array;
+    const both = stackViews(a1, a2, [B, 1, 8, 8], shuffledPositives(11, 0, 0, B));
+    const shuffled = both.slice([[B, 2 * B]]);
+    const rows = (t: Tensor) => Array.from({ length: B }, (_, b) => t.toArray()[b * 64]!).sort();
     expect(rows(shuffled)).toEqual(rows(x2)); // the same images, reordered
     const net = smallVgg(12);
     const z1 = encodeBlocks(net.blocks, x1).z[0]!;
