@@ -17,7 +17,7 @@ import { MR, NC, NR, SCRATCH_PER_THREAD } from './blocking.js';
 import { gemmBlock, TABLES_PER_THREAD } from './gemm.js';
 import type { Kernels } from './kernels.js';
 import type { ConvGeometry } from './im2col.js';
-import type { MatrixSource } from './sources.js';
+import type { MatrixSource, OperandKind } from './sources.js';
 import type { FloatArray } from '../../backend.js';
 
 export interface GemmJob {
@@ -45,7 +45,7 @@ export interface GemmJob {
   tables: number;
 }
 
-const KINDS = ['strided', 'channels', 'im2col', 'im2colT', 'convT'] as const;
+const KINDS: readonly OperandKind[] = ['strided', 'channels', 'im2col', 'im2colT', 'convT'];
 const GEOMETRY = ['n', 'c', 'h', 'w', 'o', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'oh', 'ow'] as const;
 const SOURCE_INTS = 2 + GEOMETRY.length;
 /** Int32s that encodeJob writes. */

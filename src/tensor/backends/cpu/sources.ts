@@ -25,6 +25,9 @@ export type MatrixSource =
    */
   | { kind: 'channels' | 'im2col' | 'im2colT' | 'convT'; base: number; g: ConvGeometry };
 
+/** The kinds of matrix a GEMM reads (see README.md in this folder). */
+export type OperandKind = MatrixSource['kind'];
+
 export interface Gather {
   outer: Axis;
   inner: Axis;
