@@ -24,7 +24,8 @@ const entry = (command: string): string[] => [
   tsxLoader,
   join(root, 'src', 'cli', `${command}.ts`),
 ];
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// retries: a command's process may be a moment late to exit after its test ends
+afterAll(() => rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
 
 function cli(command: 'train' | 'probe' | 'figure', args: string[]): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [...entry(command), ...args], {
@@ -289,7 +290,12 @@ describe('npm run train / probe / figure', { timeout: 240_000 }, () => {
     let sawCheckpoint = 0;
     const moments = new Rng(runSeed()); // the kill moments, replayable from the run's seed
     for (let attempt = 0; attempt < 4; attempt++) {
-      const child = spawn(process.execPath, [...entry('train'), ...args], { cwd: work });
+      // LPL_NO_RELAUNCH: the process killed is the one that writes (a re-launched child would
+      // outlive its parent's SIGKILL by a moment and could still be writing when the test cleans up)
+      const child = spawn(process.execPath, [...entry('train'), ...args], {
+        cwd: work,
+        env: { ...process.env, LPL_NO_RELAUNCH: '1' },
+      });
       // wait for a first checkpoint (after a restart: it is already there), then kill at a random moment
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
