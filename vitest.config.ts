@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { relaxedSimdNodeFlags } from './src/cli/relaunch.js';
 
 export default defineConfig({
   test: {
@@ -9,5 +10,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // relaxed SIMD in the test workers as in the commands, so the fused multiply-add GEMM is tested
+    execArgv: relaxedSimdNodeFlags([]),
   },
 });

@@ -11,6 +11,7 @@
  * batch that fits (GFLOP/s barely depend on the batch for these kernels) and
  * the row says so. A case slower than that even at batch 1 reports that one call.
  */
+import { CpuBackend } from '../src/tensor/backends/cpu.js';
 import { add, configure, suite } from 'benny';
 import type { Backend } from '../src/tensor/backend.js';
 import { backendByName, hostBackendNames } from '../src/tensor/registry.js';
@@ -52,11 +53,24 @@ export interface KernelBenchOptions {
   log: (line: string) => void;
 }
 
-/** Our backends: every registered one, with 'gpujs' expanded to every usable gpu.js mode. */
+/** The cpu backend without fused multiply-add (plain 128-bit SIMD), under its own name in the tables. */
+export class PlainSimdCpuBackend extends CpuBackend {
+  override readonly name: string = 'cpu-no-fma';
+  constructor() {
+    super({ fma: false });
+  }
+}
+
+/**
+ * Our backends: every registered one, with 'gpujs' expanded to every usable gpu.js mode, and
+ * the cpu backend also without fused multiply-add when the registered one uses it.
+ */
 export function ourBackends(): Backend[] {
-  return hostBackendNames().flatMap((name) =>
-    name === 'gpujs' ? usableModes().map((mode) => new GpujsBackend({ mode })) : [backendByName(name)],
-  );
+  return hostBackendNames().flatMap((name) => {
+    if (name === 'gpujs') return usableModes().map((mode) => new GpujsBackend({ mode }));
+    const backend = backendByName(name);
+    return backend instanceof CpuBackend && backend.fma ? [backend, new PlainSimdCpuBackend()] : [backend];
+  });
 }
 
 /** The kernels a layer has: a matmul, or the convolution and its two gradients. */

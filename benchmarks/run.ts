@@ -18,7 +18,7 @@ import { chooseBackends, defaultCandidates } from '../src/tensor/backends/auto.j
 import { GPUJS_MODES, GpujsBackend, bestMode } from '../src/tensor/backends/gpujs.js';
 import { closeWebGpu, initWebGpu, webGpuUnavailableReason } from '../src/tensor/backends/webgpu.js';
 import type { Backend } from '../src/tensor/backend.js';
-import { benchKernels } from './kernels.bench.js';
+import { benchKernels, PlainSimdCpuBackend } from './kernels.bench.js';
 import { tfjsStepConvolutions, useTfjs, TFJS_PEERS } from './peers/tfjs.js';
 import { formatReport, machineInfo, writeReport, type BenchReport } from './report.js';
 import {
@@ -31,6 +31,7 @@ import {
 } from './shapes.js';
 import { benchStep, type StepResult } from './step.bench.js';
 import { exitWithParent, relaunchWithAllocatorSettings } from '../src/cli/relaunch.js';
+import { CpuBackend } from '../src/tensor/backends/cpu.js';
 
 const OPTIONS = {
   quick: {
@@ -121,8 +122,13 @@ async function main(): Promise<void> {
   if (webgpu)
     log(`webgpu: ${webgpu.adapter.name}${webgpu.adapter.software ? ' (software: correctness only)' : ''}`);
   else log(`webgpu: not available (${webGpuUnavailableReason()})`);
+  const main = getBackend();
   const stepRuns = [
-    { backend: getBackend(), batch: stepBatch, steps: quick ? 2 : 5 },
+    { backend: main, batch: stepBatch, steps: quick ? 2 : 5 },
+    // the same cpu step without fused multiply-add, for the ratio in one run
+    ...(main instanceof CpuBackend && main.fma
+      ? [{ backend: new PlainSimdCpuBackend() as Backend, batch: stepBatch, steps: quick ? 2 : 5 }]
+      : []),
     ...(webgpu
       ? [
           {

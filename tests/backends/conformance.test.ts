@@ -33,6 +33,8 @@ import {
   type View,
 } from '../../src/index.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
+import { CpuBackend } from '../../src/tensor/backends/cpu.js';
+import { relaxedSimdSupported } from '../../src/tensor/backends/cpu/kernels.js';
 import { SMALLEST_NORMAL, sumRtol, worstViolation } from '../../src/tensor/tolerance.js';
 import { windowOutputSize } from '../../src/tensor/shape.js';
 import { allocate, copyToArray, viewOf } from '../../src/tensor/view.js';
@@ -201,12 +203,18 @@ const BROADCASTS: [number[], number[]][] = [
 
 // Host-memory backends; the webgpu backend has its own suites (tests/backends/webgpu-*.test.ts).
 const names = hostBackendNames().filter((name) => name !== 'reference');
+// The cpu backend's GEMM with and without fused multiply-add (the registered one takes FMA where the engine has it).
+const suites: [string, () => Backend][] = [
+  ...names.map((name): [string, () => Backend] => [name, () => backendByName(name)]),
+  ['cpu with plain SIMD (no fused multiply-add)', () => new CpuBackend({ fma: false })],
+];
+if (relaxedSimdSupported()) suites.push(['cpu with fused multiply-add', () => new CpuBackend({ fma: true })]);
 
-for (const name of names) {
+for (const [name, make] of suites) {
   let backend: Backend | null = null;
   let unavailable = '';
   try {
-    backend = backendByName(name);
+    backend = make();
   } catch (error) {
     unavailable = ` (unavailable: ${(error as Error).message})`;
   }

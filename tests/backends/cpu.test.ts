@@ -20,7 +20,7 @@ import { wasm as wasmApi } from '../../src/tensor/backends/cpu/wasm-api.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
 import { GemmRuntime } from '../../src/tensor/backends/cpu/runtime.js';
 import { WorkerPool } from '../../src/tensor/backends/cpu/pool.js';
-import { kernelModule } from '../../src/tensor/backends/cpu/kernels.js';
+import { kernelModule, relaxedSimdSupported } from '../../src/tensor/backends/cpu/kernels.js';
 import { MAX_PAGES } from '../../src/tensor/backends/cpu/heap.js';
 
 const reference = new ReferenceBackend();
@@ -64,6 +64,40 @@ function heavyKernels(b: CpuBackend, seed: number): Uint32Array[] {
     b.conv2dBackwardWeight(x, gy2, w.shape, p2),
   ].map(bits);
 }
+
+describe('cpu backend: fused multiply-add', () => {
+  const variants = relaxedSimdSupported() ? [false, true] : [false];
+  it.each(variants)('fma %s: bit-identical run to run and with 1, 2 and 3 threads', (fma) => {
+    const backends = [1, 2, 3].map((threads) => new CpuBackend({ threads, parallelThreshold: 0, fma }));
+    try {
+      expect(backends.every((b) => b.fma === fma)).toBe(true);
+      const first = heavyKernels(backends[0]!, 5);
+      expect(heavyKernels(backends[0]!, 5)).toEqual(first);
+      expect(heavyKernels(backends[1]!, 5)).toEqual(first);
+      expect(heavyKernels(backends[2]!, 5)).toEqual(first);
+    } finally {
+      backends.forEach((b) => b.dispose());
+    }
+  });
+
+  it('is the default where the engine has relaxed SIMD, and LPL_NO_FMA turns it off', () => {
+    const b = new CpuBackend({ threads: 1 });
+    expect(b.fma).toBe(relaxedSimdSupported());
+    process.env.LPL_NO_FMA = '1';
+    try {
+      expect(new CpuBackend({ threads: 1 }).fma).toBe(false);
+    } finally {
+      delete process.env.LPL_NO_FMA;
+    }
+  });
+
+  it.skipIf(relaxedSimdSupported())(
+    'fma: true without relaxed SIMD is an error that names the Node flag',
+    () => {
+      expect(() => new CpuBackend({ fma: true })).toThrow(/--experimental-wasm-relaxed-simd/);
+    },
+  );
+});
 
 describe('cpu backend determinism', () => {
   it('gives bit-identical results run to run', () => {
@@ -260,11 +294,12 @@ describe('wasm encoder', () => {
 
   it('emits kernels that compute C (+)= A·B over packed panels for several tile shapes', () => {
     const rng = new Rng(7);
-    for (const tile of [
-      { mr: 4, nr: 8, unroll: 1 },
-      { mr: 3, nr: 12, unroll: 4 },
-      { mr: 6, nr: 4, unroll: 2 },
-    ]) {
+    const fma = relaxedSimdSupported() ? [false, true] : [false];
+    for (const tile of fma.flatMap((f) => [
+      { mr: 4, nr: 8, unroll: 1, fma: f },
+      { mr: 3, nr: 12, unroll: 4, fma: f },
+      { mr: 6, nr: 4, unroll: 2, fma: f },
+    ])) {
       const bytes = encodeModule([gemmMacroFunction(tile)], { initial: 1, maximum: 16 });
       expect(wasm.validate(bytes)).toBe(true);
       const memory = new wasm.Memory({ initial: 1, maximum: 16, shared: true });

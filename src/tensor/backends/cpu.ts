@@ -46,6 +46,11 @@ export class CpuBackend extends ReferenceBackend {
     return this.runtime.threads;
   }
 
+  /** Whether the float32 GEMM (matmul, conv and its gradients) uses fused multiply-add (cpu/kernels.ts). */
+  get fma(): boolean {
+    return this.runtime.fma;
+  }
+
   override matmul(a: HostView, b: HostView): HostView {
     return matmul(this.runtime, a, b);
   }

@@ -46,14 +46,43 @@ export interface Kernels {
 /** The wasm page size in bytes. */
 export const WASM_PAGE = 65536;
 
-let compiled: WasmModule | null = null;
-/** The compiled kernels, importing a shared memory of at most `maxPages`. */
-export function kernelModule(maxPages: number): WasmModule {
-  if (!compiled) {
-    const functions = [gemmMacroFunction(DEFAULT_TILE), packFunction(MR), packFunction(NR)];
-    compiled = new wasm.Module(encodeModule(functions, { initial: 1, maximum: maxPages }));
+/**
+ * Whether this engine runs relaxed SIMD (f32x4.relaxed_madd): browsers and
+ * Node 22+ do; Node 20 only with --experimental-wasm-relaxed-simd (which the
+ * commands' re-launch adds, src/cli/relaunch.ts). Asked by validating a
+ * one-instruction module: (v128, v128, v128) -> relaxed_madd.
+ */
+export function relaxedSimdSupported(): boolean {
+  const body = [0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b];
+  const code = [0x01, body.length, ...body];
+  const bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]; // magic, version 1
+  bytes.push(0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b); // type: (v128 v128 v128) -> v128
+  bytes.push(0x03, 0x02, 0x01, 0x00); // one function of that type
+  bytes.push(0x0a, code.length, ...code);
+  return wasm.validate(new Uint8Array(bytes));
+}
+
+/**
+ * Whether the GEMM uses fused multiply-add: relaxed SIMD is there and
+ * LPL_NO_FMA is not set. The two kernels sum in the same order; the fused one
+ * rounds once per product-and-add instead of twice, so their float32 results
+ * differ in the last bits (both stay within the tested bound of the reference).
+ */
+export function fmaByDefault(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return relaxedSimdSupported() && !env?.LPL_NO_FMA;
+}
+
+const compiled = new Map<boolean, WasmModule>();
+/** The compiled kernels (with or without fused multiply-add), importing a shared memory of at most `maxPages`. */
+export function kernelModule(maxPages: number, fma = false): WasmModule {
+  let module = compiled.get(fma);
+  if (!module) {
+    const functions = [gemmMacroFunction({ ...DEFAULT_TILE, fma }), packFunction(MR), packFunction(NR)];
+    module = new wasm.Module(encodeModule(functions, { initial: 1, maximum: maxPages }));
+    compiled.set(fma, module);
   }
-  return compiled;
+  return module;
 }
 
 /** The float32 kernels of one instance over `memory` (one instance per thread). */

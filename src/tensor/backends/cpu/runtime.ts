@@ -9,7 +9,15 @@ import { SCRATCH_PER_THREAD } from './blocking.js';
 import { TABLES_PER_THREAD } from './gemm.js';
 import { Float64Heap, MAX_PAGES, SharedFloat32Heap, type Heap } from './heap.js';
 import { countChunks, runShare, type GemmJob } from './job.js';
-import { kernelModule, typeScriptKernels, wasmKernels, type Kernels } from './kernels.js';
+import {
+  fmaByDefault,
+  kernelModule,
+  relaxedSimdSupported,
+  typeScriptKernels,
+  wasmKernels,
+  type Kernels,
+} from './kernels.js';
+import type { WasmModule } from './wasm-api.js';
 import { WorkerPool } from './pool.js';
 
 export interface CpuOptions {
@@ -17,6 +25,8 @@ export interface CpuOptions {
   threads?: number;
   /** Jobs below this many floating-point operations run on the main thread alone. */
   parallelThreshold?: number;
+  /** Fused multiply-add in the float32 GEMM (relaxed SIMD); default: where the engine has it and LPL_NO_FMA is unset. */
+  fma?: boolean;
 }
 
 /** How a job will run: its thread count and the packing space of its threads. */
@@ -31,7 +41,9 @@ export class GemmRuntime {
   readonly parallelThreshold: number;
   readonly heap32 = new SharedFloat32Heap();
   readonly heap64 = new Float64Heap();
-  private readonly module = kernelModule(MAX_PAGES);
+  /** Whether the float32 GEMM uses fused multiply-add (kernels.ts). */
+  readonly fma: boolean;
+  private readonly module: WasmModule;
   private readonly kernels32: Kernels;
   private readonly kernels64: Kernels;
   private pool: WorkerPool | null = null;
@@ -39,6 +51,13 @@ export class GemmRuntime {
   constructor(opts: CpuOptions = {}) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
     this.parallelThreshold = opts.parallelThreshold ?? 4e6;
+    if (opts.fma && !relaxedSimdSupported()) {
+      throw new Error(
+        'cpu backend: fma needs WebAssembly relaxed SIMD, which this engine lacks (Node 20: --experimental-wasm-relaxed-simd)',
+      );
+    }
+    this.fma = opts.fma ?? fmaByDefault();
+    this.module = kernelModule(MAX_PAGES, this.fma);
     this.kernels32 = wasmKernels(this.module, this.heap32.memory);
     this.kernels64 = typeScriptKernels(() => this.heap64);
   }

@@ -102,6 +102,11 @@ export const v128Store = (address: Bytes, value: Bytes, offset = 0): Bytes =>
 export const v128Zero = (): Bytes => cat(simd(0x0c), new Array<number>(16).fill(0));
 export const f32x4Add = (a: Bytes, b: Bytes): Bytes => cat(a, b, simd(0xe4));
 export const f32x4Mul = (a: Bytes, b: Bytes): Bytes => cat(a, b, simd(0xe6));
+/**
+ * f32x4.relaxed_madd (relaxed SIMD): a·b + c per lane, fused (one rounding) where
+ * the hardware has FMA, else a multiply then an add; the same choice every call on one machine.
+ */
+export const f32x4RelaxedMadd = (a: Bytes, b: Bytes, c: Bytes): Bytes => cat(a, b, c, simd(0x105));
 
 // --- Module assembly -------------------------------------------------------------
 

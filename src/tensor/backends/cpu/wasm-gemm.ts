@@ -15,7 +15,10 @@
  *
  * The micro-kernel (one MR × NR tile of C) keeps the tile in MR·NR/4 f32x4
  * registers and, for each k, loads NR/4 vectors of B, splats each A[i, k] and
- * does acc[i][v] += A[i,k] · B[k, 4v..4v+3] (a multiply then an add, not fused).
+ * does acc[i][v] += A[i,k] · B[k, 4v..4v+3]: a multiply then an add (two
+ * roundings), or with `fma` one f32x4.relaxed_madd (relaxed SIMD), which runs
+ * as a fused multiply-add on hardware that has one (one rounding; x86-64 FMA3,
+ * ARM NEON). The summation order is the same in both.
  * x86-64 has 16 SIMD registers: 4×8 uses 8 accumulators + 2 B vectors + 1 splat.
  */
 import {
@@ -24,6 +27,7 @@ import {
   eqz,
   f32x4Add,
   f32x4Mul,
+  f32x4RelaxedMadd,
   get,
   I32,
   i32,
@@ -44,17 +48,19 @@ import {
 } from './wasm-encoder.js';
 import { MR, NR } from './blocking.js';
 
-/** Micro-tile rows (MR) and columns (NR, a multiple of 4), and the k-loop unrolling. */
+/** Micro-tile rows (MR) and columns (NR, a multiple of 4), the k-loop unrolling, and fused multiply-add. */
 export interface MicroTile {
   mr: number;
   nr: number;
   unroll: number;
+  /** acc += a·b as one f32x4.relaxed_madd (needs relaxed SIMD) instead of a multiply and an add. */
+  fma: boolean;
 }
 
-export const DEFAULT_TILE: MicroTile = { mr: MR, nr: NR, unroll: 1 };
+export const DEFAULT_TILE: MicroTile = { mr: MR, nr: NR, unroll: 1, fma: false };
 
 export function gemmMacroFunction(tile: MicroTile): WasmFunction {
-  const { mr, nr, unroll } = tile;
+  const { mr, nr, unroll, fma } = tile;
   const nv = nr / 4; // f32x4 vectors per tile row
   // Parameters 0..7
   const [a, b, c, mc, nc, kc, ldc, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -85,7 +91,10 @@ export function gemmMacroFunction(tile: MicroTile): WasmFunction {
       code.push(set(aSplat, v128LoadSplat(get(pa), (step * mr + r) * 4)));
       for (let v = 0; v < nv; v++) {
         // acc[r][v] = acc[r][v] + A[i+r, k] · B[k, j+4v .. j+4v+3]
-        code.push(set(acc(r, v), f32x4Add(get(acc(r, v)), f32x4Mul(get(aSplat), get(bVec(v))))));
+        const update = fma
+          ? f32x4RelaxedMadd(get(aSplat), get(bVec(v)), get(acc(r, v)))
+          : f32x4Add(get(acc(r, v)), f32x4Mul(get(aSplat), get(bVec(v))));
+        code.push(set(acc(r, v), update));
       }
     }
     return code;
