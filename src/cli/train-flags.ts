@@ -44,6 +44,16 @@ export const TRAIN_FLAGS: TrainFlag[] = [
     help: 'use only the first N training images',
   },
   {
+    name: 'holdout',
+    type: 'int',
+    min: 0,
+    metavar: 'N',
+    config: 'holdout',
+    default: d.holdout,
+    paper: paper.holdout,
+    help: 'keep the last N training images out of training, for `npm run probe -- --probe-train holdout`',
+  },
+  {
     name: 'image-size',
     config: 'imageSize',
     type: 'int',

@@ -12,6 +12,13 @@ export interface TrainConfig {
   format: DatasetFormat | null;
   /** Use only the first N training images (null = all). */
   limit: number | null;
+  /**
+   * Hold out the last N training images (after `limit`) from self-supervised
+   * training, for the probe to train on (`npm run probe -- --probe-train holdout`):
+   * the authors' release pipeline trains on 40,000 CIFAR-10 images and probes on
+   * the other 10,000. 0 = train on all.
+   */
+  holdout: number;
   /** Side of the (square) network input; null = the data set's own. */
   imageSize: number | null;
   /** Channel mean and std used to normalise inputs (filled in from the data when null). */
@@ -51,6 +58,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   data: null,
   format: null,
   limit: null,
+  holdout: 0,
   imageSize: null,
   stats: null,
   arch: 'vgg11',
@@ -79,6 +87,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 /** What the authors used (LPL-SPEC.md), for --help and the README. */
 export const PAPER_TRAIN_CONFIG: Partial<Record<keyof TrainConfig, string>> = {
   data: 'CIFAR-10 / STL-10',
+  holdout: "none in the text; 10000 of CIFAR-10 in the authors' release code",
   width: '1 (64…512 channels)',
   epochs: '800',
   batchSize: '1024',
@@ -110,6 +119,8 @@ export function configProblems(c: TrainConfig): string[] {
     problems.push(`warmup-epochs must be in [0, epochs), got ${c.warmupEpochs} with ${c.epochs} epochs`);
   }
   if (c.limit !== null) positiveInt('limit', c.limit);
+  if (!Number.isInteger(c.holdout) || c.holdout < 0)
+    problems.push(`holdout must be an integer ≥ 0, got ${c.holdout}`);
   if (c.imageSize !== null) positiveInt('image-size', c.imageSize);
   return problems;
 }
