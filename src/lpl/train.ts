@@ -177,13 +177,23 @@ export class LplRun {
     return this.epoch >= this.config.epochs;
   }
 
-  /** The learning rate of an epoch: linear warm-up from 0, then cosine to minLr (set per epoch). */
-  lrAt(epoch: number): number {
+  /**
+   * The learning rate of a step: the per-epoch schedule (linear warm-up from 0
+   * over `warmupEpochs`, then cosine to minLr at `scheduleEpochs`, set per epoch
+   * as by the authors), times the step ramp min(1, (globalStep + 1)/warmupSteps).
+   */
+  lrAt(epoch: number, globalStep = Infinity): number {
     const c = this.config;
-    return warmupCosineLr(
-      { baseLr: c.lr, warmupEpochs: c.warmupEpochs, totalEpochs: c.epochs, minLr: c.minLr },
+    const perEpoch = warmupCosineLr(
+      {
+        baseLr: c.lr,
+        warmupEpochs: c.warmupEpochs,
+        totalEpochs: c.scheduleEpochs ?? c.epochs,
+        minLr: c.minLr,
+      },
       epoch,
     );
+    return c.warmupSteps > 0 ? perEpoch * Math.min(1, (globalStep + 1) / c.warmupSteps) : perEpoch;
   }
 
   /** The batches left in the current epoch, from the current step on. */
@@ -206,7 +216,7 @@ export class LplRun {
     const B = batch.shape[0];
     const k = getBackend();
     const mark = k.mark?.(); // a device backend frees what this step made, once it is done
-    const lr = this.lrAt(this.epoch);
+    const lr = this.lrAt(this.epoch, this.globalStep);
     this.optimizer.setLr(lr);
 
     // x = [view 1; view 2]: [2B, C, H, W], view 2 shuffled for the control (src/lpl/controls.ts)
