@@ -19,7 +19,7 @@ import {
   type LayerFeatures,
 } from '../lpl/probe.js';
 import { checkpointConfig, LAST_CHECKPOINT, newestRun } from '../lpl/run-state.js';
-import { buildEncoder, loadTrainingData } from '../lpl/train.js';
+import { buildEncoder, loadHoldout, loadTrainingData } from '../lpl/train.js';
 import { layerFigureSvg, svgToPng } from '../report/figure.js';
 import { BACKEND_FLAGS, setupBackend } from './backend-setup.js';
 import { exitWithParent, relaunchWithAllocatorSettings } from './relaunch.js';
@@ -48,6 +48,20 @@ const FLAGS: FlagSpec[] = [
     type: 'string',
     choices: ['idx', 'cifar10', 'stl10', 'image-folder'],
     help: 'read --data as this format',
+  },
+  {
+    name: 'probe-train',
+    type: 'string',
+    choices: ['train', 'holdout'],
+    default: 'train',
+    help: "the probe's labelled training images: the training split, or the images the run held out of training (train --holdout; the authors' release pipeline)",
+  },
+  {
+    name: 'eval-resize',
+    type: 'int',
+    min: 1,
+    metavar: 'N',
+    help: "evaluation transform Resize(N) then CenterCrop(input size), as the authors' release code (35 on CIFAR-10); default: Resize + CenterCrop to the input size",
   },
   {
     name: 'train-labels',
@@ -189,7 +203,22 @@ async function main(): Promise<void> {
   if (!stats)
     throw new CliError(`${checkpoint}: holds no input normalisation (channel mean and std) in its config`);
 
-  const trainSet = limited(loadTrainingData(config, 'train'), f['train-labels'] as number | undefined);
+  const probeTrain = f['probe-train'] as 'train' | 'holdout';
+  if (probeTrain === 'holdout' && config.holdout === 0) {
+    throw new CliError(
+      `--probe-train holdout: ${checkpoint} was trained without --holdout, so no images were held out`,
+    );
+  }
+  const evalResize = f['eval-resize'] as number | undefined;
+  if (evalResize !== undefined && evalResize < saved.inputSize) {
+    throw new CliError(`--eval-resize ${evalResize}: must be at least the input size ${saved.inputSize}`);
+  }
+  // the full training split for the probe (the holdout too, when asked to train on it)
+  const probeSource =
+    probeTrain === 'holdout'
+      ? loadHoldout({ ...config, limit: saved.limit }) // held out of the run's own (limited) split
+      : loadTrainingData({ ...config, holdout: 0 }, 'train');
+  const trainSet = limited(probeSource, f['train-labels'] as number | undefined);
   const testSet = limited(loadTrainingData(config, 'test'), f['test-labels'] as number | undefined);
   if (trainSet.channels !== saved.channels) {
     throw new CliError(
@@ -214,7 +243,8 @@ async function main(): Promise<void> {
     `  data     ${trainSet.source}: ${trainSet.n} train / ${testSet.n} test labelled images, ${classes} classes`,
   );
   console.log(
-    `  features ${avgpool ? 'global average pool' : 'flattened'} block outputs, input ${saved.inputSize}×${saved.inputSize}; backend ${backendLine}`,
+    `  features ${avgpool ? 'global average pool' : 'flattened'} block outputs, input ${saved.inputSize}×${saved.inputSize}` +
+      `${evalResize ? ` (Resize(${evalResize}), CenterCrop(${saved.inputSize}))` : ''}; probe trained on ${probeTrain === 'holdout' ? 'the held-out images' : 'the training split'}; backend ${backendLine}`,
   );
   const probeOpts = {
     classes,
@@ -228,7 +258,7 @@ async function main(): Promise<void> {
     `  probe    logistic regression, Adam lr ${probeOpts.lr}, batch ${probeOpts.batchSize}, ${probeOpts.epochs} epochs${probeOpts.standardize ? ', standardized features' : ', raw features'}`,
   );
 
-  const featureOpts = { avgpool, inputSize: saved.inputSize, stats };
+  const featureOpts = { avgpool, inputSize: saved.inputSize, stats, resize: evalResize };
   const started = performance.now();
   // one network's features on both splits, then one probe per layer
   const probeNetwork = async (label: string, net: VggEncoder): Promise<LayerReport[]> =>
@@ -251,9 +281,9 @@ async function main(): Promise<void> {
     );
     const [pixels] = await probeLayers(
       'pixels',
-      [pixelFeatures(trainSet, saved.inputSize, stats)],
+      [pixelFeatures(trainSet, saved.inputSize, stats, evalResize)],
       trainSet.labels,
-      [pixelFeatures(testSet, saved.inputSize, stats)],
+      [pixelFeatures(testSet, saved.inputSize, stats, evalResize)],
       testSet.labels,
       [saved.channels],
       probeOpts,
@@ -267,7 +297,10 @@ async function main(): Promise<void> {
   } catch (e) {
     throw new CliError(`--out ${outDir}: cannot create it (${(e as NodeJS.ErrnoException).code})`);
   }
-  const base = join(outDir, `${name}_avgpool${avgpool}${probeOpts.standardize ? '_standardized' : ''}`);
+  const base = join(
+    outDir,
+    `${name}_avgpool${avgpool}${probeOpts.standardize ? '_standardized' : ''}${probeTrain === 'holdout' ? '_holdout' : ''}${evalResize ? `_resize${evalResize}` : ''}`,
+  );
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
@@ -279,6 +312,8 @@ async function main(): Promise<void> {
       trainImages: trainSet.n,
       testImages: testSet.n,
       avgpool,
+      probeTrain,
+      evalResize: evalResize ?? null,
       seed: probeOpts.seed,
       trainingSeed: saved.seed,
       flags: process.argv.slice(2),

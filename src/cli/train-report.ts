@@ -18,7 +18,7 @@ export function headerLines(
     `LPL training → ${info.outDir}`,
     `  data      ${ds.source}: ${ds.n} images ${ds.channels}×${ds.height}×${ds.width}, input ${run.inputSize}×${run.inputSize}`,
     `  network   VGG-11 width ${c.width}: channels ${run.model.channels.join(',')} (${c.mode})`,
-    `  training  ${c.epochs} epochs × ${run.stepsPerEpoch} steps of ${c.batchSize}, Adam lr ${c.lr} (warm-up ${c.warmupEpochs}, cosine to ${c.minLr}), wd ${c.weightDecay}`,
+    `  training  ${c.epochs} epochs × ${run.stepsPerEpoch} steps of ${c.batchSize}, Adam lr ${c.lr} (warm-up ${c.warmupEpochs} epochs${c.warmupSteps > 0 ? ` and ${c.warmupSteps} steps` : ''}, cosine to ${c.minLr}${c.scheduleEpochs !== null ? ` at epoch ${c.scheduleEpochs}` : ''}), wd ${c.weightDecay}`,
     `  loss      λ_pred ${term(c.usePred, c.lambdaPred)}, λ_hebb ${term(c.useHebb, c.lambdaHebb)}, λ_decorr ${term(c.useDecorr, c.lambdaDecorr)}, predictive form ${c.predForm}${c.noPooling ? ', no pooling' : ''}${c.shufflePositives ? ', shuffled positives' : ''}`,
     `  seed      ${c.seed}; backend ${info.backend}; augmentation workers ${info.workers}`,
   ];

@@ -16,7 +16,14 @@ import type { Rng } from '../tensor/random.js';
 import { gaussianBlur, blurKernelSize } from './blur.js';
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, toGrayscale } from './color.js';
 import { emptyImage, emptyLike, type FloatImage } from './image.js';
-import { centerSquareBox, horizontalFlip, normalize, randomResizedCropBox, resizedCrop } from './transforms.js';
+import {
+  centerSquareBox,
+  horizontalFlip,
+  normalize,
+  randomResizedCropBox,
+  resizedCrop,
+  roundHalfEven,
+} from './transforms.js';
 
 export interface ColorJitterOptions {
   /** Brightness factor ~ U[max(0, 1 − b), 1 + b]. */
@@ -178,13 +185,24 @@ export interface EvalTransformOptions {
   size: number;
   mean: number[];
   std: number[];
+  /**
+   * Resize the shorter side to this first, then take the central size × size
+   * crop: torchvision's Resize(resize) + CenterCrop(size), the authors' release
+   * pipeline (Resize(35), CenterCrop(32) on CIFAR-10). Unset: the central
+   * square resized to size × size (Resize(size) + CenterCrop(size)).
+   */
+  resize?: number;
 }
 
 /**
- * The evaluation transform: the central square of the image resized to
- * size × size (for square images just a resize, the identity when the size
- * already matches), scaled to [0, 1] and normalised, written into `out` when given. This is Resize(size) +
- * CenterCrop(size) done in one resampling step.
+ * The evaluation transform: scaled to [0, 1] and normalised, written into
+ * `out` when given. Without `resize`, the central square of the image resized
+ * to size × size in one resampling step (for square images just a resize, the
+ * identity when the size already matches): Resize(size) + CenterCrop(size).
+ * With `resize` R, as torchvision does it: the whole image resized so that its
+ * shorter side is R (the longer one ⌊R·long/short⌋), then the central
+ * size × size crop, its top-left corner at round((R − size)/2) (half to even,
+ * as Python rounds: 1.5 → 2 for 35 → 32).
  */
 export function evalTransform(
   pixels: Uint8Array,
@@ -194,7 +212,27 @@ export function evalTransform(
   options: EvalTransformOptions,
   out: FloatImage = emptyImage(channels, options.size, options.size),
 ): FloatImage {
-  const box = centerSquareBox(height, width);
-  resizedCrop(pixels, channels, height, width, box, options.size, options.size, 1 / 255, out);
+  const { size, resize } = options;
+  if (resize === undefined) {
+    const box = centerSquareBox(height, width);
+    resizedCrop(pixels, channels, height, width, box, size, size, 1 / 255, out);
+    return normalize(out, options.mean, options.std, out);
+  }
+  if (!Number.isInteger(resize) || resize < size) {
+    throw new RangeError(`evalTransform: resize must be an integer ≥ the crop size ${size}, got ${resize}`);
+  }
+  const short = Math.min(height, width);
+  const rh = height === short ? resize : Math.floor((resize * height) / short);
+  const rw = width === short ? resize : Math.floor((resize * width) / short);
+  const full = { top: 0, left: 0, height, width };
+  const resized = resizedCrop(pixels, channels, height, width, full, rh, rw, 1 / 255);
+  const top = roundHalfEven((rh - size) / 2);
+  const left = roundHalfEven((rw - size) / 2);
+  // out[c, y, x] = resized[c, top + y, left + x]
+  for (let c = 0; c < channels; c++)
+    for (let y = 0; y < size; y++) {
+      const from = (c * rh + top + y) * rw + left;
+      out.data.set(resized.data.subarray(from, from + size), (c * size + y) * size);
+    }
   return normalize(out, options.mean, options.std, out);
 }

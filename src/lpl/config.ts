@@ -12,6 +12,13 @@ export interface TrainConfig {
   format: DatasetFormat | null;
   /** Use only the first N training images (null = all). */
   limit: number | null;
+  /**
+   * Hold out the last N training images (after `limit`) from self-supervised
+   * training, for the probe to train on (`npm run probe -- --probe-train holdout`):
+   * the authors' release pipeline trains on 40,000 CIFAR-10 images and probes on
+   * the other 10,000. 0 = train on all.
+   */
+  holdout: number;
   /** Side of the (square) network input; null = the data set's own. */
   imageSize: number | null;
   /** Channel mean and std used to normalise inputs (filled in from the data when null). */
@@ -24,6 +31,18 @@ export interface TrainConfig {
   minLr: number;
   weightDecay: number;
   warmupEpochs: number;
+  /**
+   * A linear ramp over the first N optimisation steps (lr · min(1, (step + 1)/N)),
+   * on top of the per-epoch schedule: a warm-up that means the same at any batch
+   * size and data set size. 0 = none.
+   */
+  warmupSteps: number;
+  /**
+   * The epochs the warm-up + cosine schedule spans (null = `epochs`). Longer than
+   * `epochs`, a short run follows the first epochs of a long schedule, e.g. 800
+   * for the authors' (their lr is still ≈ 1e-3 at epoch 20 of 800).
+   */
+  scheduleEpochs: number | null;
   lambdaPred: number;
   lambdaHebb: number;
   lambdaDecorr: number;
@@ -51,6 +70,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   data: null,
   format: null,
   limit: null,
+  holdout: 0,
   imageSize: null,
   stats: null,
   arch: 'vgg11',
@@ -61,6 +81,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   minLr: 1e-6,
   weightDecay: 1.5e-6,
   warmupEpochs: 0,
+  warmupSteps: 0,
+  scheduleEpochs: null,
   lambdaPred: 1,
   lambdaHebb: 1,
   lambdaDecorr: 10,
@@ -79,6 +101,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 /** What the authors used (LPL-SPEC.md), for --help and the README. */
 export const PAPER_TRAIN_CONFIG: Partial<Record<keyof TrainConfig, string>> = {
   data: 'CIFAR-10 / STL-10',
+  holdout: "none in the text; 10000 of CIFAR-10 in the authors' release code",
   width: '1 (64…512 channels)',
   epochs: '800',
   batchSize: '1024',
@@ -86,6 +109,8 @@ export const PAPER_TRAIN_CONFIG: Partial<Record<keyof TrainConfig, string>> = {
   minLr: '1e-6',
   weightDecay: '1.5e-6',
   warmupEpochs: '10',
+  warmupSteps: '0 (the warm-up is per epoch: 10 epochs of about 39 steps at batch 1024)',
+  scheduleEpochs: '800',
   lambdaPred: '1',
   lambdaHebb: '1',
   lambdaDecorr: '10',
@@ -106,10 +131,19 @@ export function configProblems(c: TrainConfig): string[] {
   if (!(c.width > 0)) problems.push(`width must be positive, got ${c.width}`);
   if (!(c.lr > 0)) problems.push(`lr must be positive, got ${c.lr}`);
   if (!(c.weightDecay >= 0)) problems.push(`weight-decay must be ≥ 0, got ${c.weightDecay}`);
-  if (!(c.warmupEpochs >= 0) || c.warmupEpochs >= c.epochs) {
-    problems.push(`warmup-epochs must be in [0, epochs), got ${c.warmupEpochs} with ${c.epochs} epochs`);
+  const horizon = c.scheduleEpochs ?? c.epochs;
+  if (c.scheduleEpochs !== null) positiveInt('schedule-epochs', c.scheduleEpochs);
+  if (!(c.warmupEpochs >= 0) || c.warmupEpochs >= horizon) {
+    problems.push(
+      `warmup-epochs must be in [0, ${c.scheduleEpochs === null ? 'epochs' : 'schedule-epochs'}), got ${c.warmupEpochs} with ${horizon}`,
+    );
+  }
+  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) {
+    problems.push(`warmup-steps must be an integer ≥ 0, got ${c.warmupSteps}`);
   }
   if (c.limit !== null) positiveInt('limit', c.limit);
+  if (!Number.isInteger(c.holdout) || c.holdout < 0)
+    problems.push(`holdout must be an integer ≥ 0, got ${c.holdout}`);
   if (c.imageSize !== null) positiveInt('image-size', c.imageSize);
   return problems;
 }

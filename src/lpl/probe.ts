@@ -25,6 +25,8 @@ export interface FeatureOptions {
   avgpool: boolean;
   inputSize: number;
   stats: { mean: number[]; std: number[] };
+  /** Resize(resize) then CenterCrop(inputSize) as the evaluation transform (src/data/augment.ts); unset: Resize + CenterCrop to inputSize. */
+  resize?: number;
   batchSize?: number;
   /** Called after each batch with the number of images done. */
   onProgress?: (done: number, total: number) => void;
@@ -45,6 +47,7 @@ export async function extractFeatures(
   for (const batch of evalBatches(dataset, opts.batchSize ?? 256, {
     size: opts.inputSize,
     ...opts.stats,
+    resize: opts.resize,
   })) {
     const perBlock = noGrad(() => {
       let h: Tensor = fromArray(batch.x, batch.shape);
@@ -70,11 +73,12 @@ export function pixelFeatures(
   dataset: ImageDataset,
   inputSize: number,
   stats: { mean: number[]; std: number[] },
+  resize?: number,
 ): LayerFeatures {
   const dim = dataset.channels * inputSize * inputSize;
   const values = new Float32Array(dataset.n * dim);
   let done = 0;
-  for (const batch of evalBatches(dataset, 512, { size: inputSize, ...stats })) {
+  for (const batch of evalBatches(dataset, 512, { size: inputSize, ...stats, resize })) {
     values.set(batch.x, done * dim);
     done += batch.shape[0];
   }

@@ -19,6 +19,7 @@ import {
   loadBundledDataset,
   loadDataset,
   simclrAugmentOptions,
+  subsetDataset,
   TwoViewLoader,
   type ImageDataset,
   type TwoViewBatch,
@@ -78,8 +79,27 @@ export class ConfigError extends Error {
   }
 }
 
-/** Loads the training split named by the config (the bundled data when `data` is null). */
+/**
+ * Loads the split named by the config (the bundled data when `data` is null).
+ * The training split is the one self-supervised training sees: its first
+ * `limit` images, without the last `holdout` of them (see `loadHoldout`).
+ */
 export function loadTrainingData(config: TrainConfig, split: 'train' | 'test' = 'train'): ImageDataset {
+  if (split === 'test') return loadSplit(config, 'test');
+  const all = loadSplit(config, 'train');
+  if (config.holdout === 0) return all;
+  return subsetDataset(all, range(0, holdoutStart(config, all)), all.source);
+}
+
+/** The last `holdout` images of the training split, which self-supervised training never saw. */
+export function loadHoldout(config: TrainConfig): ImageDataset {
+  if (config.holdout === 0)
+    throw new ConfigError('the run holds no images out (it was trained without --holdout)');
+  const all = loadSplit(config, 'train');
+  return subsetDataset(all, range(holdoutStart(config, all), all.n), `${all.source} (held out)`);
+}
+
+function loadSplit(config: TrainConfig, split: 'train' | 'test'): ImageDataset {
   const limit = split === 'train' ? (config.limit ?? undefined) : undefined;
   if (config.data === null) return loadBundledDataset(split, limit);
   return loadDataset(config.data, {
@@ -89,6 +109,18 @@ export function loadTrainingData(config: TrainConfig, split: 'train' | 'test' = 
     imageSize: config.imageSize ?? undefined,
   });
 }
+
+function holdoutStart(config: TrainConfig, all: ImageDataset): number {
+  if (config.holdout >= all.n) {
+    throw new ConfigError(
+      `holdout ${config.holdout} leaves none of the ${all.n} training images (${all.source})`,
+    );
+  }
+  return all.n - config.holdout;
+}
+
+const range = (start: number, end: number): Int32Array =>
+  Int32Array.from({ length: end - start }, (_, i) => start + i);
 
 /** The encoder a config describes, initialised from its seed (PyTorch's default init). */
 export function buildEncoder(config: TrainConfig, inChannels: number, inputSize: number): VggEncoder {
@@ -145,13 +177,23 @@ export class LplRun {
     return this.epoch >= this.config.epochs;
   }
 
-  /** The learning rate of an epoch: linear warm-up from 0, then cosine to minLr (set per epoch). */
-  lrAt(epoch: number): number {
+  /**
+   * The learning rate of a step: the per-epoch schedule (linear warm-up from 0
+   * over `warmupEpochs`, then cosine to minLr at `scheduleEpochs`, set per epoch
+   * as by the authors), times the step ramp min(1, (globalStep + 1)/warmupSteps).
+   */
+  lrAt(epoch: number, globalStep = Infinity): number {
     const c = this.config;
-    return warmupCosineLr(
-      { baseLr: c.lr, warmupEpochs: c.warmupEpochs, totalEpochs: c.epochs, minLr: c.minLr },
+    const perEpoch = warmupCosineLr(
+      {
+        baseLr: c.lr,
+        warmupEpochs: c.warmupEpochs,
+        totalEpochs: c.scheduleEpochs ?? c.epochs,
+        minLr: c.minLr,
+      },
       epoch,
     );
+    return c.warmupSteps > 0 ? perEpoch * Math.min(1, (globalStep + 1) / c.warmupSteps) : perEpoch;
   }
 
   /** The batches left in the current epoch, from the current step on. */
@@ -174,7 +216,7 @@ export class LplRun {
     const B = batch.shape[0];
     const k = getBackend();
     const mark = k.mark?.(); // a device backend frees what this step made, once it is done
-    const lr = this.lrAt(this.epoch);
+    const lr = this.lrAt(this.epoch, this.globalStep);
     this.optimizer.setLr(lr);
 
     // x = [view 1; view 2]: [2B, C, H, W], view 2 shuffled for the control (src/lpl/controls.ts)

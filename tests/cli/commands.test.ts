@@ -186,6 +186,53 @@ describe('npm run train / probe / figure', { timeout: 240_000 }, () => {
     );
   });
 
+  it("the authors' release protocol: train with --holdout, probe on the held-out images with Resize + CenterCrop", () => {
+    const dir = join(work, 'runs', 'holdout');
+    const trained = cli('train', [...TINY, '--holdout', '16', '--epochs', '1', '--out', dir]);
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stdout).toContain(': 32 images'); // 48 − 16 held out
+    const args = [
+      '--checkpoint',
+      join(dir, 'last.safetensors'),
+      '--avgpool',
+      '--epochs',
+      '1',
+      '--test-labels',
+      '20',
+    ];
+    const probed = cli('probe', [
+      ...args,
+      '--probe-train',
+      'holdout',
+      '--eval-resize',
+      '32',
+      '--backend',
+      'cpu',
+      '--threads',
+      '1',
+      '--out',
+      'reports',
+    ]);
+    expect(probed.status, probed.stderr).toBe(0);
+    expect(probed.stdout).toContain('(Resize(32), CenterCrop(28))');
+    const report = JSON.parse(
+      readFileSync(join(work, 'reports', 'holdout_avgpooltrue_holdout_resize32.json'), 'utf8'),
+    );
+    expect(report.meta).toMatchObject({
+      probeTrain: 'holdout',
+      evalResize: 32,
+      trainImages: 16,
+      testImages: 20,
+    });
+    // a run without a holdout has none to probe on; a resize below the input size is refused
+    const none = cli('probe', ['--checkpoint', join(run, 'last.safetensors'), '--probe-train', 'holdout']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/--probe-train holdout: .* was trained without --holdout/);
+    const small = cli('probe', [...args, '--eval-resize', '20']);
+    expect(small.status).toBe(2);
+    expect(small.stderr).toContain('--eval-resize 20: must be at least the input size 28');
+  });
+
   it('bad input: one line naming the problem, exit code 2, no stack trace', () => {
     const notCkpt = join(work, 'not-a-checkpoint.safetensors');
     writeFileSync(notCkpt, 'garbage');

@@ -252,6 +252,35 @@ describe('simclrAugment', () => {
     const out = evalTransform(pixels, 1, 4, 8, { size: 4, mean: [0], std: [1] });
     expect(Array.from(out.data).every((v) => v === 0)).toBe(true); // the white side bars are cropped away
   });
+
+  it("Resize(35) + CenterCrop(32), the authors' release transform: the crop starts at round(1.5) = 2", () => {
+    // a horizontal ramp: pixel (y, x) = x, so a bilinear upscale is exact and shows where the crop sits
+    const ramp = new Uint8Array(32 * 32).map((_, i) => i % 32);
+    const out = evalTransform(ramp, 1, 32, 32, { size: 32, resize: 35, mean: [0], std: [1] });
+    // output column x is column x + 2 of the 35-wide image, at source position (x + 2 + ½)·32/35 − ½
+    const source = (x: number) => ((x + 2.5) * 32) / 35 - 0.5;
+    for (const x of [0, 1, 16, 30, 31]) expect(255 * out.data[5 * 32 + x]!).toBeCloseTo(source(x), 3);
+    // a constant image stays constant, normalised
+    const grey = evalTransform(new Uint8Array(3 * 32 * 32).fill(51), 3, 32, 32, {
+      size: 32,
+      resize: 35,
+      mean: [0.1, 0.2, 0.3],
+      std: [0.5, 0.5, 0.5],
+    });
+    expect(grey.data[0]).toBeCloseTo((0.2 - 0.1) / 0.5, 5);
+    expect(grey.data[2 * 1024 + 1023]).toBeCloseTo((0.2 - 0.3) / 0.5, 5);
+  });
+
+  it('Resize + CenterCrop of a non-square image: the shorter side to R, the longer ⌊R·long/short⌋, halves to even', () => {
+    // 40 × 32 (H × W): resized to 43 × 35; top = round(5.5) = 6, left = round(1.5) = 2
+    const rows = new Uint8Array(40 * 32).map((_, i) => Math.floor(i / 32)); // pixel (y, x) = y
+    const out = evalTransform(rows, 1, 40, 32, { size: 32, resize: 35, mean: [0], std: [1] });
+    const source = (y: number) => ((y + 6.5) * 40) / 43 - 0.5;
+    for (const y of [0, 15, 31]) expect(255 * out.data[y * 32 + 7]!).toBeCloseTo(source(y), 3);
+    expect(() => evalTransform(rows, 1, 40, 32, { size: 32, resize: 30, mean: [0], std: [1] })).toThrow(
+      /resize must be an integer ≥ the crop size 32, got 30/,
+    );
+  });
 });
 
 describe('random wrappers', () => {
