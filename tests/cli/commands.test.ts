@@ -36,6 +36,9 @@ function cli(command: 'train' | 'probe' | 'figure', args: string[]): SpawnSyncRe
   });
 }
 
+/** The cpu backend on one thread (the tests run side by side). */
+const ONE_CPU_THREAD = ['--backend', 'cpu', '--threads', '1'];
+
 // A tiny but complete configuration: 4…32 channels, 48 images, 3 steps an epoch.
 const TINY = [
   '--limit',
@@ -206,10 +209,7 @@ describe('npm run train / probe / figure', { timeout: 240_000 }, () => {
       'holdout',
       '--eval-resize',
       '32',
-      '--backend',
-      'cpu',
-      '--threads',
-      '1',
+      ...ONE_CPU_THREAD,
       '--out',
       'reports',
     ]);
