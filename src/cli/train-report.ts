@@ -1,4 +1,5 @@
 /** What `npm run train` prints: the run's header, and a table per epoch. */
+import { basename } from 'node:path';
 import type { EpochSummary } from '../lpl/epochs.js';
 import type { LplRun } from '../lpl/train.js';
 
@@ -46,13 +47,7 @@ export function epochLines(summary: EpochSummary, epochs: number): string[] {
 export function defaultRunName(run: LplRun, now = new Date()): string {
   const c = run.config;
   const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
-  const dataName =
-    c.data === null
-      ? 'fashion-mnist'
-      : (c.data
-          .replace(/[\\/]+$/, '')
-          .split(/[\\/]/)
-          .pop() ?? 'data');
+  const dataName = c.data === null ? 'fashion-mnist' : basename(c.data); // basename ignores a trailing slash
   const parts = [c.mode === 'end-to-end' ? 'e2e' : 'lpl'];
   if (!c.usePred) parts.push('no-pred');
   if (!c.useHebb) parts.push('no-hebb');

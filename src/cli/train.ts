@@ -8,6 +8,7 @@ import { closeWebGpu } from '../tensor/backends/webgpu.js';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import '../index.js';
+import type { TrainConfig } from '../lpl/config.js';
 import { trainEpochs } from '../lpl/epochs.js';
 import { LAST_CHECKPOINT, restoreRun } from '../lpl/run-state.js';
 import { loadTrainingData, LplRun, NonFiniteLossError } from '../lpl/train.js';
@@ -62,10 +63,10 @@ async function main(): Promise<void> {
   }
   const warn = (message: string) => console.warn(`train: ${message}`);
   const resume = f.resume as string | undefined;
-  const config = configFromFlags(f);
+  const newRun = (config: TrainConfig) => new LplRun(config, loadTrainingData(config), { onWarning: warn });
   const run = resume
     ? restoreRun(resume, flagOverrides(f, RESUME_FLAGS), { onWarning: warn })
-    : new LplRun(config, loadTrainingData(config), { onWarning: warn });
+    : newRun(configFromFlags(f));
   const outDir =
     (f.out as string | undefined) ??
     (resume ? dirname(resume) : join('runs', (f.name as string | undefined) ?? defaultRunName(run)));

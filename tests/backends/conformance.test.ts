@@ -35,7 +35,7 @@ import {
 import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
 import { CpuBackend } from '../../src/tensor/backends/cpu.js';
 import { relaxedSimdSupported } from '../../src/tensor/backends/cpu/kernels.js';
-import { SMALLEST_NORMAL, sumRtol, worstViolation } from '../../src/tensor/tolerance.js';
+import { expectWithinSumRounding } from '../helpers/check.js';
 import { windowOutputSize } from '../../src/tensor/shape.js';
 import { allocate, copyToArray, viewOf } from '../../src/tensor/view.js';
 
@@ -94,12 +94,8 @@ function expectWithin(got: View, want: View, magnitude: View, terms: number): vo
   expect(got.shape).toEqual(want.shape);
   expect(got.data.constructor).toBe(want.data.constructor);
   const dtype = want.data instanceof Float64Array ? 'float64' : 'float32';
-  const tol = { rtol: sumRtol(terms, dtype), scale: copyToArray(magnitude), atol: SMALLEST_NORMAL[dtype] };
-  const v = worstViolation(copyToArray(got), copyToArray(want), tol);
-  if (v)
-    throw new Error(
-      `element ${v.index} of [${want.shape}]: got ${v.got}, reference ${v.want}, bound ${v.bound}`,
-    );
+  const arrays = [got, want, magnitude].map(copyToArray);
+  expectWithinSumRounding(arrays[0]!, arrays[1]!, arrays[2]!, terms, dtype, `[${want.shape}]`);
 }
 
 function checkMatmul(b: Backend, x: View, y: View): void {

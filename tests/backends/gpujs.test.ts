@@ -13,15 +13,7 @@
  * in any summation order; a dropped or wrong term breaks it by orders of magnitude.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  Rng,
-  randUniform,
-  SMALLEST_NORMAL,
-  sumRtol,
-  worstViolation,
-  type Conv2dParams,
-  type HostView,
-} from '../../src/index.js';
+import { Rng, randUniform, type Conv2dParams, type HostView } from '../../src/index.js';
 import {
   bestMode,
   GPUJS_MODES,
@@ -32,6 +24,7 @@ import {
 } from '../../src/tensor/backends/gpujs.js';
 import { ReferenceBackend } from '../../src/tensor/backends/reference.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
+import { expectWithinSumRounding } from '../helpers/check.js';
 
 const reference = new ReferenceBackend();
 const modes = usableModes();
@@ -49,13 +42,8 @@ function abs(v: HostView): HostView {
 function expectClose(got: HostView, want: HostView, magnitude: HostView, terms: number): void {
   expect(got.shape).toEqual(want.shape);
   expect(got.data).toBeInstanceOf(Float32Array);
-  const tol = {
-    rtol: sumRtol(terms, 'float32'),
-    scale: copyToArray(magnitude),
-    atol: SMALLEST_NORMAL.float32,
-  };
-  const v = worstViolation(copyToArray(got), copyToArray(want), tol);
-  if (v) throw new Error(`element ${v.index}: got ${v.got}, reference ${v.want}, bound ${v.bound}`);
+  const arrays = [got, want, magnitude].map(copyToArray);
+  expectWithinSumRounding(arrays[0]!, arrays[1]!, arrays[2]!, terms, 'float32', `[${want.shape}]`);
 }
 
 /** A view of v's values laid out with axes permuted in memory: same logical tensor, new strides. */

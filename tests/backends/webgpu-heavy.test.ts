@@ -26,7 +26,7 @@ import {
   type GpuView,
 } from '../../src/tensor/backends/webgpu.js';
 import { Rng } from '../../src/tensor/random.js';
-import { SMALLEST_NORMAL, sumRtol, worstViolation } from '../../src/tensor/tolerance.js';
+import { expectWithinSumRounding } from '../helpers/check.js';
 import { copyToArray, viewOf } from '../../src/tensor/view.js';
 
 // Acquired at collection time: skipIf needs to know whether there is an adapter.
@@ -66,16 +66,8 @@ function transposed(v: HostView): { host: HostView; dev: GpuView } {
 /** got equals the reference within the rounding of a float32 sum of `terms` products (src/tensor/tolerance.ts). */
 async function expectWithin(got: GpuView, want: View, magnitude: View, terms: number): Promise<void> {
   expect(got.shape).toEqual(want.shape);
-  const tol = {
-    rtol: sumRtol(terms, 'float32'),
-    scale: copyToArray(magnitude),
-    atol: SMALLEST_NORMAL.float32,
-  };
-  const v = worstViolation(await backend!.read(got), copyToArray(want), tol);
-  if (v)
-    throw new Error(
-      `element ${v.index} of [${want.shape}]: got ${v.got}, reference ${v.want}, bound ${v.bound}`,
-    );
+  const g = await backend!.read(got);
+  expectWithinSumRounding(g, copyToArray(want), copyToArray(magnitude), terms, 'float32', `[${want.shape}]`);
 }
 
 async function checkMatmul(a: HostView, b: HostView, da = up(a), db = up(b)): Promise<void> {

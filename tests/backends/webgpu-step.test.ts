@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slice } from '../../src/autograd/index.js';
 import type { TwoViewBatch } from '../../src/data/index.js';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/lpl/config.js';
 import { encodeBlocks } from '../../src/lpl/encoder.js';
 import { networkObjective } from '../../src/lpl/objective.js';
 import { restoreRun, saveRun } from '../../src/lpl/run-state.js';
@@ -21,17 +20,10 @@ import { backendByName, withBackend } from '../../src/tensor/registry.js';
 import { fromArray, type Tensor } from '../../src/tensor/tensor.js';
 import { maxMagnitude, SMALLEST_NORMAL, worstViolation } from '../../src/tensor/tolerance.js';
 import { closeWebGpu, webGpuForTests } from '../helpers/webgpu.js';
+import { tinyTrainConfig } from '../helpers/runs.js';
 
 // The bundled data, 32 images, batches of 8, VGG-11 at 1/16 width (4…32 channels).
-const CONFIG: TrainConfig = {
-  ...DEFAULT_TRAIN_CONFIG,
-  limit: 32,
-  batchSize: 8,
-  width: 0.0625,
-  workers: 0,
-  epochs: 1,
-  warmupEpochs: 0,
-};
+const CONFIG = tinyTrainConfig({ limit: 32 });
 const dataset = loadTrainingData(CONFIG);
 const work = mkdtempSync(join(tmpdir(), 'lpl-webgpu-'));
 

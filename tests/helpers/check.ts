@@ -7,7 +7,10 @@ import { expect } from 'vitest';
 import {
   gradcheck,
   maxMagnitude,
+  SMALLEST_NORMAL,
+  sumRtol,
   worstViolation,
+  type DType,
   type GradcheckOptions,
   type Tensor,
   type Tolerance,
@@ -66,6 +69,26 @@ export function expectClose(
       `${what}: element ${v.index} is ${v.got}, expected ${v.want}: |Δ| = ${Math.abs(v.got - v.want)} > ${v.bound}`,
     );
   }
+}
+
+/**
+ * got equals a reference within the rounding of a sum of `terms` products
+ * (src/tensor/tolerance.ts): |got − want| ≤ (terms + 3)·u·magnitude + the smallest
+ * normal number, where magnitude is the same computation on |inputs| (Σ|terms| per
+ * element) and u the unit roundoff of `dtype`.
+ */
+export function expectWithinSumRounding(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  magnitude: ArrayLike<number>,
+  terms: number,
+  dtype: DType,
+  what: string,
+): void {
+  const tol = { rtol: sumRtol(terms, dtype), scale: magnitude, atol: SMALLEST_NORMAL[dtype] };
+  const v = worstViolation(got, want, tol);
+  if (v)
+    throw new Error(`element ${v.index} of ${what}: got ${v.got}, reference ${v.want}, bound ${v.bound}`);
 }
 
 function isTensor(x: unknown): x is Tensor {

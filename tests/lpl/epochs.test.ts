@@ -5,21 +5,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configFromFlags, flagOverrides, RESUME_FLAGS, TRAIN_FLAGS } from '../../src/cli/train-flags.js';
 import { parseFlags } from '../../src/cli/flags.js';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/lpl/config.js';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/lpl/config.js';
 import { trainEpochs, type EpochSummary } from '../../src/lpl/epochs.js';
 import { restoreRun } from '../../src/lpl/run-state.js';
 import { loadTrainingData, LplRun } from '../../src/lpl/train.js';
+import { tinyTrainConfig } from '../helpers/runs.js';
 
-// The bundled data, 16 images, batches of 8 (2 steps an epoch), VGG-11 at 1/16 width.
-const CONFIG: TrainConfig = {
-  ...DEFAULT_TRAIN_CONFIG,
-  limit: 16,
-  batchSize: 8,
-  width: 0.0625,
-  workers: 0,
-  epochs: 3,
-  warmupEpochs: 0,
-};
+// 16 images, batches of 8: 2 steps an epoch.
+const CONFIG = tinyTrainConfig({ epochs: 3 });
 const dataset = loadTrainingData(CONFIG);
 const work = mkdtempSync(join(tmpdir(), 'lpl-epochs-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

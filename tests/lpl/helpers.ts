@@ -1,5 +1,6 @@
 /** Shared helpers for the LPL tests: float64 data and tensor comparison. */
-import { maxMagnitude, randNormal, Rng, worstViolation, type Tensor } from '../../src/index.js';
+import { maxMagnitude, randNormal, Rng, type Tensor } from '../../src/index.js';
+import { expectClose as expectCloseAtScale } from '../helpers/check.js';
 
 /** Largest |a − b| over all elements. */
 export function maxAbsDiff(a: Tensor, b: Tensor): number {
@@ -13,9 +14,7 @@ export function maxAbsDiff(a: Tensor, b: Tensor): number {
 
 /** Largest |a| over all elements. */
 export function maxAbs(a: Tensor): number {
-  let m = 0;
-  for (const v of a.toArray()) m = Math.max(m, Math.abs(v));
-  return m;
+  return maxMagnitude(a.toArray());
 }
 
 /**
@@ -30,15 +29,8 @@ export function maxAbs(a: Tensor): number {
  * entries sum the same e_bi·f'(a_bi), times inputs of order 1).
  */
 export function expectClose(a: Tensor, b: Tensor, rtol = 1e-10, what = 'values', termScale = 0): void {
-  const x = a.toArray();
-  const y = b.toArray();
-  const scale = Math.max(maxMagnitude(x, y), termScale);
-  const v = worstViolation(x, y, { rtol, scale });
-  if (v) {
-    throw new Error(
-      `${what} differ: |Δ| = ${Math.abs(v.got - v.want)} at element ${v.index} (${v.got} vs ${v.want}), scale ${scale}, rtol ${rtol}`,
-    );
-  }
+  const scale = Math.max(maxAbs(a), maxAbs(b), termScale);
+  expectCloseAtScale(a, b, { rtol, scale }, `${what} differ (scale ${scale}, rtol ${rtol})`);
 }
 
 /** Two correlated "views" of the same float64 data: x2 = x1 + noise·N(0, 1). */

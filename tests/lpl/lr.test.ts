@@ -1,17 +1,11 @@
 /** The learning rate of a run's steps: the epoch schedule, its horizon, and the step warm-up. */
 import { describe, expect, it } from 'vitest';
-import { configProblems, DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/lpl/config.js';
+import { configProblems, type TrainConfig } from '../../src/lpl/config.js';
 import { loadTrainingData, LplRun } from '../../src/lpl/train.js';
 import { warmupCosineLr } from '../../src/nn/schedule.js';
+import { tinyTrainConfig } from '../helpers/runs.js';
 
-const base: TrainConfig = {
-  ...DEFAULT_TRAIN_CONFIG,
-  limit: 16,
-  batchSize: 8,
-  width: 0.0625,
-  workers: 0,
-  epochs: 4,
-};
+const base = tinyTrainConfig({ epochs: 4 });
 const data = loadTrainingData(base);
 const runOf = (overrides: Partial<TrainConfig>) => new LplRun({ ...base, ...overrides }, data);
 

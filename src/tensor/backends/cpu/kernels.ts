@@ -10,7 +10,7 @@ import { MR, NR } from './blocking.js';
 import { packPanels } from './gather.js';
 import { macroKernel } from './macro-kernel.js';
 import { wasm, type WasmInstance, type WasmMemory, type WasmModule } from './wasm-api.js';
-import { encodeModule } from './wasm-encoder.js';
+import { encodeModule, f32x4RelaxedMadd, set, V128, v128Zero } from './wasm-encoder.js';
 import { DEFAULT_TILE, gemmMacroFunction } from './wasm-gemm.js';
 import { packFunction } from './wasm-pack.js';
 
@@ -49,18 +49,26 @@ export const WASM_PAGE = 65536;
 /**
  * Whether this engine runs relaxed SIMD (f32x4.relaxed_madd): browsers and
  * Node 22+ do; Node 20 only with --experimental-wasm-relaxed-simd (which the
- * commands' re-launch adds, src/cli/relaunch.ts). Asked by validating a
- * one-instruction module: (v128, v128, v128) -> relaxed_madd.
+ * commands' re-launch adds, src/cli/relaunch.ts). Asked once, by validating a
+ * module whose one function computes a relaxed_madd.
  */
 export function relaxedSimdSupported(): boolean {
-  const body = [0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b];
-  const code = [0x01, body.length, ...body];
-  const bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]; // magic, version 1
-  bytes.push(0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b); // type: (v128 v128 v128) -> v128
-  bytes.push(0x03, 0x02, 0x01, 0x00); // one function of that type
-  bytes.push(0x0a, code.length, ...code);
-  return wasm.validate(new Uint8Array(bytes));
+  relaxedSimd ??= wasm.validate(
+    encodeModule(
+      [
+        {
+          name: 'relaxed_madd_probe',
+          params: [],
+          locals: [V128],
+          body: set(0, f32x4RelaxedMadd(v128Zero(), v128Zero(), v128Zero())),
+        },
+      ],
+      { initial: 1, maximum: 1 },
+    ),
+  );
+  return relaxedSimd;
 }
+let relaxedSimd: boolean | undefined;
 
 /**
  * Whether the GEMM uses fused multiply-add: relaxed SIMD is there and
