@@ -13,16 +13,29 @@ import { WebGpuRuntime } from './runtime.js';
 /** A device, or why there is none. */
 export type Acquired = { runtime: WebGpuRuntime } | { runtime: null; reason: string };
 
+/**
+ * Dawn's entry point in Node, made once and held for the life of the process.
+ * It must never be garbage-collected: webgpu 0.6's finalizer for it kills the
+ * process (a segmentation fault, or "terminate called after throwing an
+ * instance of 'std::system_error'") at whatever moment the collector runs it,
+ * for example in the middle of training after `--backend auto` had tried
+ * WebGPU and let it go. Holding it does not keep Node from exiting once its
+ * devices are destroyed.
+ */
+let dawnEntryPoint: GPU | null = null;
+
 /** navigator.gpu where it exists; in Node, the `webgpu` package's entry point. */
 async function gpuEntryPoint(): Promise<GPU | string> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
   if (typeof process === 'undefined' || !process.versions?.node) return 'this browser has no navigator.gpu';
+  if (dawnEntryPoint) return dawnEntryPoint;
   try {
     const specifier = 'webgpu'; // a variable: bundlers for the browser leave this Node-only import alone
     const dawn = (await import(specifier)) as { create(options: string[]): GPU; globals: object };
     Object.assign(globalThis, dawn.globals); // GPUBufferUsage and the other WebGPU constants
-    return dawn.create([]);
+    dawnEntryPoint = dawn.create([]);
+    return dawnEntryPoint;
   } catch (e) {
     return `the npm package 'webgpu' (Dawn) did not load: ${(e as Error).message.split('\n')[0]}`;
   }
@@ -56,6 +69,5 @@ export async function acquireDevice(): Promise<Acquired> {
   device.addEventListener('uncapturederror', (e) => {
     console.error(`webgpu: ${(e as GPUUncapturedErrorEvent).error.message}`);
   });
-  // Dawn's entry point polls the device for finished work: it must live as long as the runtime.
-  return { runtime: new WebGpuRuntime(device, name || 'unknown adapter', software, gpu) };
+  return { runtime: new WebGpuRuntime(device, name || 'unknown adapter', software) };
 }

@@ -106,8 +106,6 @@ export class WebGpuRuntime {
     readonly adapterName: string,
     /** True for software adapters (lavapipe's llvmpipe, SwiftShader): correct, never fast. */
     readonly isSoftware: boolean,
-    /** The GPU entry point the device came from; in Node it keeps Dawn's event polling alive. */
-    private entryPoint: GPU | null = null,
   ) {}
 
   // ------------------------------------------------------------------ buffers
@@ -293,7 +291,6 @@ export class WebGpuRuntime {
     this.release(0, new Set());
     this.pipelines.clear();
     this.device.destroy();
-    this.entryPoint = null; // without this reference Node can exit
   }
 }
 
