@@ -19,7 +19,8 @@ import {
   type LayerFeatures,
 } from '../lpl/probe.js';
 import { checkpointConfig, LAST_CHECKPOINT, newestRun } from '../lpl/run-state.js';
-import { buildEncoder, loadHoldout, loadTrainingData } from '../lpl/train.js';
+import { loadHoldout, loadTrainingData } from '../lpl/run-data.js';
+import { buildEncoder } from '../lpl/train.js';
 import { layerFigureSvg, svgToPng } from '../report/figure.js';
 import { BACKEND_FLAGS, setupBackend } from './backend-setup.js';
 import { exitWithParent, relaunchWithAllocatorSettings } from './relaunch.js';

@@ -8,23 +8,13 @@
  *   contiguous slice of the batch and replies when done.
  * - The work is the same function as the in-thread path (two-view.ts), with
  *   the same per-view seeds, so the bytes do not depend on the worker count.
+ * - Workers start through the platform seam (src/platform): worker threads
+ *   in Node, module Web Workers in a browser.
  */
-import { Worker } from 'node:worker_threads';
+import { platform, type PlatformWorker } from '#platform';
 import type { AugmentOptions } from './augment.js';
 import type { AugmentJob, AugmentReply, AugmentWorkerData } from './augment-worker.js';
 import type { StoredShape } from './two-view.js';
-
-/** Starts a worker running augment-worker (.ts via the tsx bootstrap, or .js when compiled). */
-function startWorker(workerData: AugmentWorkerData): Worker {
-  const runningFromTypeScript = import.meta.url.endsWith('.ts');
-  if (runningFromTypeScript) {
-    const workerEntry = new URL('./augment-worker.ts', import.meta.url).href;
-    return new Worker(new URL('./augment-worker-boot.mjs', import.meta.url), {
-      workerData: { ...workerData, workerEntry },
-    });
-  }
-  return new Worker(new URL('./augment-worker.js', import.meta.url), { workerData });
-}
 
 /** Copies `bytes` into shared memory (or returns its buffer if it already is shared). */
 export function toSharedBytes(bytes: Uint8Array): SharedArrayBuffer {
@@ -42,7 +32,7 @@ interface Pending {
 }
 
 export class AugmentPool {
-  private workers: Worker[] = [];
+  private workers: PlatformWorker[] = [];
   private pending = new Map<number, Pending>();
   private nextJobId = 0;
   private closed = false;
@@ -64,7 +54,7 @@ export class AugmentPool {
     const { channels, height, width } = shape;
     const data: AugmentWorkerData = { images: toSharedBytes(images), shape: { channels, height, width }, options, seed };
     const ready = Array.from({ length: count }, () => {
-      const worker = startWorker(data);
+      const worker = platform.startWorker('augment', data);
       pool.workers.push(worker);
       return new Promise<void>((resolve, reject) => {
         const onStartError = (error: Error) => reject(error);
@@ -93,8 +83,9 @@ export class AugmentPool {
     return this.workers.length;
   }
 
-  private listen(worker: Worker): void {
-    worker.on('message', (reply: AugmentReply) => {
+  private listen(worker: PlatformWorker): void {
+    worker.on('message', (message) => {
+      const reply = message as AugmentReply;
       const job = this.pending.get(reply.id);
       if (!job) return;
       this.pending.delete(reply.id);

@@ -6,7 +6,7 @@
  * It writes the two views of each image into its slice of the outputs and
  * answers `{ id }`, or `{ id, error }` when something threw.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { platform } from '#platform';
 import type { AugmentOptions } from './augment.js';
 import { augmentTwoViews, type StoredShape } from './two-view.js';
 
@@ -30,11 +30,12 @@ export interface AugmentJob {
 
 export type AugmentReply = { id: number; error?: string };
 
-if (parentPort) {
-  const port = parentPort;
-  const data = workerData as AugmentWorkerData;
+const port = platform.parentPort();
+if (port) {
+  const data = (await platform.workerData()) as AugmentWorkerData;
   const images = new Uint8Array(data.images);
-  port.on('message', (job: AugmentJob) => {
+  port.onMessage((message) => {
+    const job = message as AugmentJob;
     try {
       const x1 = new Float32Array(job.x1);
       const x2 = new Float32Array(job.x2);

@@ -15,7 +15,7 @@
  * `prefetch` batches while the current one trains. With `workers: 0` everything
  * runs in the calling thread (simpler, and what happens if workers cannot start).
  */
-import * as os from 'node:os';
+import { platform } from '#platform';
 import type { AugmentOptions } from './augment.js';
 import { AugmentPool } from './augment-pool.js';
 import type { ImageDataset } from './dataset.js';
@@ -53,7 +53,7 @@ export interface TwoViewLoaderOptions {
 
 /** One worker per spare core, at most 4: min(4, cores − 1), at least 1. */
 export function defaultWorkerCount(): number {
-  return Math.max(1, Math.min(4, os.availableParallelism() - 1));
+  return Math.max(1, Math.min(4, platform.cores() - 1));
 }
 
 export class TwoViewLoader {

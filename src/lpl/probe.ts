@@ -6,7 +6,8 @@
  * (LPL-SPEC.md): Adam lr 1e-3, batch 512, 20 epochs, on pooled block outputs.
  */
 import { crossEntropy, flatten, globalAvgPool, noGrad } from '../autograd/index.js';
-import { evalBatches, type ImageDataset } from '../data/index.js';
+import type { ImageDataset } from '../data/dataset.js';
+import { evalBatches } from '../data/eval-loader.js';
 import { Adam, Linear, type VggEncoder } from '../nn/index.js';
 import { Rng } from '../tensor/random.js';
 import { hostBackend, withBackend } from '../tensor/registry.js';

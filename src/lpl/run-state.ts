@@ -4,12 +4,12 @@
  * Files are written to a temporary name and renamed, so a checkpoint on disk
  * is always complete (the previous one stays until the new one is whole).
  */
-import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { platform } from '#platform';
 import { CheckpointError, loadCheckpoint, readSafetensors, saveCheckpoint } from '../nn/index.js';
 import type { ImageDataset } from '../data/index.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';
-import { LplRun, loadTrainingData } from './train.js';
+import { loadTrainingData } from './run-data.js';
+import { LplRun } from './train.js';
 
 export const LAST_CHECKPOINT = 'last.safetensors';
 
@@ -91,21 +91,25 @@ export function epochCheckpointName(epoch: number): string {
 
 /** Deletes all but the newest `keep` epoch checkpoints in `dir`. */
 export function pruneEpochCheckpoints(dir: string, keep: number): void {
-  const files = readdirSync(dir)
+  const { files } = platform;
+  const epochFiles = files
+    .listDir(dir)
     .filter((f) => /^epoch-\d+\.safetensors$/.test(f))
     .sort();
-  for (const f of files.slice(0, Math.max(0, files.length - keep))) unlinkSync(join(dir, f));
+  for (const f of epochFiles.slice(0, Math.max(0, epochFiles.length - keep)))
+    files.remove(files.join(dir, f));
 }
 
 /** The newest run folder under `root` that holds a last checkpoint, or null. */
 export function newestRun(root: string): string | null {
-  if (!existsSync(root)) return null;
+  const { files } = platform;
+  if (!files.exists(root)) return null;
   let best: { dir: string; time: number } | null = null;
-  for (const name of readdirSync(root)) {
-    const file = join(root, name, LAST_CHECKPOINT);
-    if (!existsSync(file)) continue;
-    const time = statSync(file).mtimeMs;
-    if (!best || time > best.time) best = { dir: join(root, name), time };
+  for (const name of files.listDir(root)) {
+    const file = files.join(root, name, LAST_CHECKPOINT);
+    if (!files.exists(file)) continue;
+    const time = files.info(file).mtimeMs;
+    if (!best || time > best.time) best = { dir: files.join(root, name), time };
   }
   return best?.dir ?? null;
 }

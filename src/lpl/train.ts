@@ -14,16 +14,10 @@
  * exactly as if it had not stopped.
  */
 import { noGrad, readScalars, slice } from '../autograd/index.js';
-import {
-  channelStats,
-  loadBundledDataset,
-  loadDataset,
-  simclrAugmentOptions,
-  subsetDataset,
-  TwoViewLoader,
-  type ImageDataset,
-  type TwoViewBatch,
-} from '../data/index.js';
+import { simclrAugmentOptions } from '../data/augment.js';
+import type { ImageDataset } from '../data/dataset.js';
+import { TwoViewLoader, type TwoViewBatch } from '../data/loader.js';
+import { channelStats } from '../data/stats.js';
 import { Adam, vgg11Encoder, warmupCosineLr, weightDecayGroups, type VggEncoder } from '../nn/index.js';
 import { Rng } from '../tensor/random.js';
 import { getBackend, hostBackend, withBackend } from '../tensor/registry.js';
@@ -78,49 +72,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-/**
- * Loads the split named by the config (the bundled data when `data` is null).
- * The training split is the one self-supervised training sees: its first
- * `limit` images, without the last `holdout` of them (see `loadHoldout`).
- */
-export function loadTrainingData(config: TrainConfig, split: 'train' | 'test' = 'train'): ImageDataset {
-  if (split === 'test') return loadSplit(config, 'test');
-  const all = loadSplit(config, 'train');
-  if (config.holdout === 0) return all;
-  return subsetDataset(all, range(0, holdoutStart(config, all)), all.source);
-}
-
-/** The last `holdout` images of the training split, which self-supervised training never saw. */
-export function loadHoldout(config: TrainConfig): ImageDataset {
-  if (config.holdout === 0)
-    throw new ConfigError('the run holds no images out (it was trained without --holdout)');
-  const all = loadSplit(config, 'train');
-  return subsetDataset(all, range(holdoutStart(config, all), all.n), `${all.source} (held out)`);
-}
-
-function loadSplit(config: TrainConfig, split: 'train' | 'test'): ImageDataset {
-  const limit = split === 'train' ? (config.limit ?? undefined) : undefined;
-  if (config.data === null) return loadBundledDataset(split, limit);
-  return loadDataset(config.data, {
-    split,
-    format: config.format ?? undefined,
-    limit,
-    imageSize: config.imageSize ?? undefined,
-  });
-}
-
-function holdoutStart(config: TrainConfig, all: ImageDataset): number {
-  if (config.holdout >= all.n) {
-    throw new ConfigError(
-      `holdout ${config.holdout} leaves none of the ${all.n} training images (${all.source})`,
-    );
-  }
-  return all.n - config.holdout;
-}
-
-const range = (start: number, end: number): Int32Array =>
-  Int32Array.from({ length: end - start }, (_, i) => start + i);
 
 /** The encoder a config describes, initialised from its seed (PyTorch's default init). */
 export function buildEncoder(config: TrainConfig, inChannels: number, inputSize: number): VggEncoder {

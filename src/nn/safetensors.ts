@@ -9,12 +9,14 @@
  *              padded with spaces so the data starts at a multiple of 8
  *   the rest   raw little-endian values; offsets count from the data's start
  *
- * Writing goes to a temporary file in the same directory, then a rename, so a
- * crash never leaves a half-written file under the real name.
+ * `encodeSafetensors` and `decodeSafetensors` work on bytes (a browser page
+ * downloads and loads checkpoints as bytes); `writeSafetensors` and
+ * `readSafetensors` add the file. Writing goes to a temporary file in the same
+ * directory, then a rename, so a crash never leaves a half-written file under
+ * the real name.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { platform } from '#platform';
+import { LITTLE_ENDIAN } from '../platform/platform.js';
 import type { DType, FloatArray } from '../tensor/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { viewOf } from '../tensor/view.js';
@@ -37,7 +39,7 @@ export class CheckpointError extends Error {
 }
 
 function checkHost(): void {
-  if (endianness() !== 'LE') throw new Error('safetensors: only little-endian hosts are supported');
+  if (!LITTLE_ENDIAN) throw new Error('safetensors: only little-endian hosts are supported');
 }
 
 /**
@@ -50,6 +52,14 @@ export async function writeSafetensors(
   tensors: Map<string, Tensor>,
   metadata: Record<string, string>,
 ): Promise<void> {
+  platform.files.writeFileAtomic(file, await encodeSafetensors(tensors, metadata));
+}
+
+/** The bytes of a safetensors file, as chunks in file order (header length, header, each tensor). */
+export async function encodeSafetensors(
+  tensors: Map<string, Tensor>,
+  metadata: Record<string, string>,
+): Promise<Uint8Array[]> {
   checkHost();
   const header: Record<string, HeaderEntry | Record<string, string>> = { __metadata__: metadata };
   const chunks: FloatArray[] = [];
@@ -65,26 +75,13 @@ export async function writeSafetensors(
     chunks.push(await t.data());
     offset += bytes;
   }
+  const utf8 = new TextEncoder();
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8); // data starts 8-byte aligned
-  const headerBytes = Buffer.from(json, 'utf8');
-  const prefix = Buffer.alloc(8);
-  prefix.writeBigUInt64LE(BigInt(headerBytes.length));
-
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, prefix);
-    writeSync(fd, headerBytes);
-    for (const c of chunks) writeSync(fd, new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(temp, file);
+  json += ' '.repeat((8 - ((8 + utf8.encode(json).length) % 8)) % 8); // data starts 8-byte aligned
+  const headerBytes = utf8.encode(json);
+  const prefix = new Uint8Array(8);
+  new DataView(prefix.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  return [prefix, headerBytes, ...chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength))];
 }
 
 /** Reads every tensor and the metadata of a safetensors file; a torn or foreign file gives a CheckpointError. */
@@ -92,19 +89,29 @@ export function readSafetensors(file: string): {
   tensors: Map<string, Tensor>;
   metadata: Record<string, string>;
 } {
+  return decodeSafetensors(platform.files.readFile(file), file);
+}
+
+/** Every tensor and the metadata in the bytes of a safetensors file; errors name it `source`. */
+export function decodeSafetensors(
+  buf: Uint8Array,
+  source: string,
+): {
+  tensors: Map<string, Tensor>;
+  metadata: Record<string, string>;
+} {
   checkHost();
-  const buf = readFileSync(file);
   const fail = (why: string): never => {
-    throw new CheckpointError(`${file}: ${why}`);
+    throw new CheckpointError(`${source}: ${why}`);
   };
   if (buf.length < 8) fail(`file is truncated (${buf.length} bytes; a safetensors file starts with 8)`);
-  const n = Number(buf.readBigUInt64LE(0));
+  const n = Number(new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true));
   if (n > buf.length - 8) {
     fail(`file is truncated or not safetensors: header claims ${n} bytes, only ${buf.length - 8} follow`);
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + n))) as Record<string, unknown>;
   } catch (e) {
     return fail(`header is not valid JSON (${(e as Error).message})`);
   }

@@ -8,7 +8,8 @@ import { parseFlags } from '../../src/cli/flags.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/lpl/config.js';
 import { trainEpochs, type EpochSummary } from '../../src/lpl/epochs.js';
 import { restoreRun } from '../../src/lpl/run-state.js';
-import { loadTrainingData, LplRun } from '../../src/lpl/train.js';
+import { loadTrainingData } from '../../src/lpl/run-data.js';
+import { LplRun } from '../../src/lpl/train.js';
 import { tinyTrainConfig } from '../helpers/runs.js';
 
 // 16 images, batches of 8: 2 steps an epoch.

@@ -1,7 +1,8 @@
 /** The images held out of self-supervised training (train --holdout) for the probe. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_CONFIG, configProblems } from '../../src/lpl/config.js';
-import { ConfigError, loadHoldout, loadTrainingData } from '../../src/lpl/train.js';
+import { loadHoldout, loadTrainingData } from '../../src/lpl/run-data.js';
+import { ConfigError } from '../../src/lpl/train.js';
 import { imageAt } from '../../src/data/dataset.js';
 
 const config = { ...DEFAULT_TRAIN_CONFIG, limit: 100 };

@@ -1,7 +1,8 @@
 /** The learning rate of a run's steps: the epoch schedule, its horizon, and the step warm-up. */
 import { describe, expect, it } from 'vitest';
 import { configProblems, type TrainConfig } from '../../src/lpl/config.js';
-import { loadTrainingData, LplRun } from '../../src/lpl/train.js';
+import { loadTrainingData } from '../../src/lpl/run-data.js';
+import { LplRun } from '../../src/lpl/train.js';
 import { warmupCosineLr } from '../../src/nn/schedule.js';
 import { tinyTrainConfig } from '../helpers/runs.js';
 

@@ -14,9 +14,7 @@
  * best so far on the same shapes is not timed further. Results are cached
  * per machine (CPU model, cores, Node version), candidates and shapes.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { dirname } from 'node:path';
+import { platform } from '#platform';
 import type {
   AdamStep,
   Backend,
@@ -194,14 +192,13 @@ function summarize(choices: readonly KernelChoice[], fromCache: boolean, maxBatc
 // The cache: { "<key>": KernelChoice[] } in one JSON file.
 
 function cacheKey(layers: readonly LayerShape[], names: readonly string[], maxBatch: number): string {
-  const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  return JSON.stringify({ cpu, cores: cpus().length, node: process.version, names, maxBatch, layers });
+  return JSON.stringify({ machine: platform.cpuModel(), names, maxBatch, layers });
 }
 
 function readCache(file: string): Record<string, KernelChoice[]> {
-  if (!existsSync(file)) return {};
+  if (!platform.files.exists(file)) return {};
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, KernelChoice[]>;
+    return JSON.parse(platform.files.readText(file)) as Record<string, KernelChoice[]>;
   } catch {
     return {}; // an unreadable cache is only a missed shortcut
   }
@@ -209,10 +206,8 @@ function readCache(file: string): Record<string, KernelChoice[]> {
 
 function writeCache(file: string, key: string, choices: KernelChoice[]): void {
   const all = { ...readCache(file), [key]: choices };
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(all, null, 2));
-  renameSync(tmp, file);
+  platform.files.makeDir(platform.files.dirname(file));
+  platform.files.writeFileAtomic(file, [new TextEncoder().encode(JSON.stringify(all, null, 2))]);
 }
 
 // ---------------------------------------------------------------------------

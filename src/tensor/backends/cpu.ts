@@ -121,6 +121,11 @@ export class CpuBackend extends ReferenceBackend {
     return isPool2x2(gy, p) ? avgPool2x2Backward(gy, xShape) : super.avgPool2dBackward(gy, xShape, p);
   }
 
+  /** Starts the worker threads and waits for them without blocking (a browser must; see GemmRuntime). */
+  startThreads(): Promise<void> {
+    return this.runtime.startThreads();
+  }
+
   /** Stops the worker threads; a later large kernel starts them again. */
   dispose(): void {
     this.runtime.dispose();

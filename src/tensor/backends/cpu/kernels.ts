@@ -5,6 +5,7 @@
  * float64 runs their plain-TypeScript twins on ordinary arrays.
  * Indices are float (or int) indices into the heap's arrays, never bytes.
  */
+import { platform } from '#platform';
 import type { FloatArray } from '../../backend.js';
 import { MR, NR } from './blocking.js';
 import { packPanels } from './gather.js';
@@ -77,8 +78,7 @@ let relaxedSimd: boolean | undefined;
  * differ in the last bits (both stay within the tested bound of the reference).
  */
 export function fmaByDefault(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return relaxedSimdSupported() && !env?.LPL_NO_FMA;
+  return relaxedSimdSupported() && !platform.env('LPL_NO_FMA');
 }
 
 const compiled = new Map<boolean, WasmModule>();

@@ -6,9 +6,11 @@
  * (Atomics.notify), runs share 0 itself, then sleeps in Atomics.wait until
  * every worker has counted itself in DONE. Workers are started once, get the
  * compiled wasm module and the shared memory, and are unref'd so that they
- * never keep a process alive; `dispose()` stops them.
+ * never keep a process alive; `dispose()` stops them. Workers are started
+ * through the platform seam (src/platform): worker threads in Node, module
+ * Web Workers in a browser.
  */
-import { Worker } from 'node:worker_threads';
+import { platform, type PlatformWorker } from '#platform';
 import {
   CONTROL_BYTES,
   DONE,
@@ -28,29 +30,21 @@ import type { WasmMemory, WasmModule } from './wasm-api.js';
 const START_TIMEOUT_MS = 120_000;
 const JOB_TIMEOUT_MS = 10 * 60_000;
 
-function startWorker(setup: WorkerSetup): Worker {
-  const fromTypeScript = import.meta.url.endsWith('.ts');
-  if (fromTypeScript) {
-    // Node 20 does not give workers the parent's TypeScript loader: a small .mjs registers tsx first.
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    return new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...setup, entry } });
-  }
-  return new Worker(new URL('./worker.js', import.meta.url), { workerData: setup });
-}
-
 export class WorkerPool {
   /** Threads that run a job, the main thread included. */
   readonly threads: number;
   private readonly buffer = new SharedArrayBuffer(CONTROL_BYTES);
   private readonly control = new Int32Array(this.buffer);
-  private readonly workers: Worker[] = [];
+  private readonly workers: PlatformWorker[] = [];
   private lost: Error | null = null;
-  private started = false;
+  /** Whether every worker has been seen ready. */
+  private isStarted = false;
 
   constructor(threads: number, memory: WasmMemory, module: WasmModule) {
     this.threads = threads;
     for (let index = 1; index < threads; index++) {
-      const worker = startWorker({ control: this.buffer, memory, module, index });
+      const setup: WorkerSetup = { control: this.buffer, memory, module, index };
+      const worker = platform.startWorker('gemm', setup);
       worker.unref();
       worker.on('error', (error) => (this.lost ??= error));
       this.workers.push(worker);
@@ -65,9 +59,9 @@ export class WorkerPool {
   run(job: GemmJob, mainShare: (nextChunk: () => number) => void): void {
     if (this.lost) throw new Error(`cpu backend: a worker thread failed: ${this.lost.message}`);
     const c = this.control;
-    if (!this.started) {
+    if (!this.isStarted) {
       this.waitFor(READY, START_TIMEOUT_MS, 'start');
-      this.started = true;
+      this.isStarted = true;
     }
     encodeJob(job, c, JOB);
     Atomics.store(c, DONE, 0);
@@ -84,6 +78,18 @@ export class WorkerPool {
     this.waitFor(DONE, JOB_TIMEOUT_MS, 'finish its share');
     if (mainError) throw mainError;
     if (Atomics.load(c, FAILED) !== 0) throw new Error(`cpu backend: ${readMessage(this.buffer)}`);
+  }
+
+  /** Resolves once every worker has started (without blocking the thread, as a browser needs). */
+  async started(): Promise<void> {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Atomics.load(this.control, READY) < this.workers.length) {
+      if (this.lost) throw new Error(`cpu backend: a worker thread failed: ${this.lost.message}`);
+      if (Date.now() > deadline)
+        throw new Error(`cpu backend: the worker threads did not start within ${START_TIMEOUT_MS / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.isStarted = true;
   }
 
   /** Sleeps until control[slot] counts every worker. */

@@ -3,7 +3,7 @@
  * split over the worker pool when a job is large; float64 on an ordinary heap
  * with the plain-TypeScript kernels, on the main thread.
  */
-import { availableParallelism } from 'node:os';
+import { platform } from '#platform';
 import type { DType } from '../../backend.js';
 import { SCRATCH_PER_THREAD } from './blocking.js';
 import { TABLES_PER_THREAD } from './gemm.js';
@@ -21,7 +21,7 @@ import type { WasmModule } from './wasm-api.js';
 import { WorkerPool } from './pool.js';
 
 export interface CpuOptions {
-  /** Threads for large kernels, the main thread included (default: os.availableParallelism()). */
+  /** Threads for large kernels, the main thread included (default: every core; one where threads cannot share memory). */
   threads?: number;
   /** Jobs below this many floating-point operations run on the main thread alone. */
   parallelThreshold?: number;
@@ -49,7 +49,7 @@ export class GemmRuntime {
   private pool: WorkerPool | null = null;
 
   constructor(opts: CpuOptions = {}) {
-    this.threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+    this.threads = Math.max(1, Math.floor(opts.threads ?? (platform.sharedMemory() ? platform.cores() : 1)));
     this.parallelThreshold = opts.parallelThreshold ?? 4e6;
     if (opts.fma && !relaxedSimdSupported()) {
       throw new Error(
@@ -87,6 +87,18 @@ export class GemmRuntime {
     if (job.threads !== this.threads) throw new Error(`cpu backend: a job asks for ${job.threads} threads`);
     this.pool ??= new WorkerPool(this.threads, heap.memory, this.module);
     this.pool.run(job, mainShare);
+  }
+
+  /**
+   * Starts the worker threads now and resolves once every one is running.
+   * Node needs no call (the first large job starts them and waits); a
+   * browser does: its workers start only while the starting thread is free
+   * to return to its event loop, which a waiting kernel call never is.
+   */
+  async startThreads(): Promise<void> {
+    if (this.threads === 1) return;
+    this.pool ??= new WorkerPool(this.threads, this.heap32.memory, this.module);
+    await this.pool.started();
   }
 
   /** Stops the worker threads (a later large job starts new ones). */

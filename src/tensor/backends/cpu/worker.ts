@@ -3,12 +3,12 @@
  * share (job.ts) with the wasm kernel on the shared heap, and reports done.
  * It never returns to its event loop while running, so it needs no messages.
  */
-import { workerData } from 'node:worker_threads';
+import { platform } from '#platform';
 import { DONE, FAILED, JOB, NEXT, READY, SEQ, SHUTDOWN, writeMessage, type WorkerSetup } from './control.js';
 import { decodeJob, runShare } from './job.js';
 import { wasmKernels } from './kernels.js';
 
-const setup = workerData as WorkerSetup;
+const setup = (await platform.workerData()) as WorkerSetup;
 const control = new Int32Array(setup.control);
 const kernels = wasmKernels(setup.module, setup.memory);
 let heap = new Float32Array(setup.memory.buffer);

@@ -14,15 +14,11 @@
  * The Backend interface is synchronous, so only modes whose kernels return
  * their result synchronously are usable: webgpu never is.
  */
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-let gpujsModule: typeof import('gpu.js') | null = null;
+import { platform } from '#platform';
 
 /** The gpu.js module, loaded on first use: loading it takes about 0.1 s, and most runs never need it. */
 export function loadGpujs(): typeof import('gpu.js') {
-  gpujsModule ??= require('gpu.js') as typeof import('gpu.js');
-  return gpujsModule;
+  return platform.loadGpujs();
 }
 
 export type GpujsMode = 'cpu' | 'webasm' | 'headlessgl' | 'webgl' | 'webgl2' | 'webgpu';
@@ -119,13 +115,5 @@ export function usableModes(): GpujsMode[] {
 
 /** Why headless-gl did not start: the package is missing, or it loaded but made no context. */
 function headlessGlReason(): string {
-  try {
-    // gpu.js resolves `gl` from its own folder, so ask from there.
-    const fromGpujs = createRequire(require.resolve('gpu.js'));
-    fromGpujs('gl');
-  } catch (e) {
-    const message = String((e as Error).message).split('\n')[0];
-    return `the optional native package \`gl\` does not load (${message}); install it (npm install gl) where a GPU driver or Xvfb + Mesa exists`;
-  }
-  return '`gl` loaded but created no WebGL context (no display or GL driver: run under xvfb-run, or on a machine with a GPU)';
+  return platform.headlessGlProblem();
 }
