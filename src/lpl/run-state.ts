@@ -7,53 +7,21 @@
 import { platform } from '#platform';
 import { CheckpointError, loadCheckpoint, readSafetensors, saveCheckpoint } from '../nn/index.js';
 import type { ImageDataset } from '../data/index.js';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';
+import type { TrainConfig } from './config.js';
+import { configOfCheckpoint, runCheckpointParts, type Position } from './run-checkpoint.js';
 import { loadTrainingData } from './run-data.js';
 import { LplRun } from './train.js';
 
 export const LAST_CHECKPOINT = 'last.safetensors';
 
-interface Position {
-  epoch: number;
-  step: number;
-  globalStep: number;
-}
-
 /** Writes the run's state to `file` (atomically). */
 export async function saveRun(run: LplRun, file: string): Promise<void> {
-  const position: Position = { epoch: run.epoch, step: run.step, globalStep: run.globalStep };
-  await saveCheckpoint(file, {
-    model: run.model,
-    optimizer: run.optimizer,
-    config: run.config,
-    seed: run.config.seed,
-    epoch: run.epoch + run.step / run.stepsPerEpoch,
-    extra: {
-      position,
-      inputSize: run.inputSize,
-      channels: run.dataset.channels,
-      classes: run.dataset.classes,
-    },
-  });
+  await saveCheckpoint(file, runCheckpointParts(run));
 }
 
 /** The config stored in a checkpoint (without loading its tensors into a model). */
 export function checkpointConfig(file: string): TrainConfig & { inputSize: number; channels: number } {
-  const { metadata } = readSafetensors(file);
-  let config: Partial<TrainConfig>;
-  let extra: { inputSize?: number; channels?: number };
-  try {
-    config = JSON.parse(metadata.config ?? 'null') ?? {};
-    extra = JSON.parse(metadata.extra ?? '{}');
-  } catch {
-    throw new CheckpointError(`${file}: the training config in its metadata is not valid JSON`);
-  }
-  if (typeof extra.inputSize !== 'number' || typeof extra.channels !== 'number') {
-    throw new CheckpointError(
-      `${file}: not a training checkpoint of this project (no input size in its metadata)`,
-    );
-  }
-  return { ...DEFAULT_TRAIN_CONFIG, ...config, inputSize: extra.inputSize, channels: extra.channels };
+  return configOfCheckpoint(readSafetensors(file).metadata, file);
 }
 
 /**

@@ -19,7 +19,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { viewOf } from '../tensor/view.js';
 import type { Module } from './module.js';
 import type { Optimizer, OptimizerState } from './optim/optimizer.js';
-import { CheckpointError, readSafetensors, writeSafetensors } from './safetensors.js';
+import { CheckpointError, encodeSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'lpl-ts-checkpoint';
 export const CHECKPOINT_VERSION = '1';
@@ -37,6 +37,22 @@ export async function saveCheckpoint(
   file: string,
   parts: { model: Module; optimizer?: Optimizer } & CheckpointInfo,
 ): Promise<void> {
+  const { tensors, metadata } = await checkpointContents(parts);
+  await writeSafetensors(file, tensors, metadata);
+}
+
+/** The bytes of the checkpoint `saveCheckpoint` would write (a page offers them as a download). */
+export async function checkpointBytes(
+  parts: { model: Module; optimizer?: Optimizer } & CheckpointInfo,
+): Promise<Uint8Array[]> {
+  const { tensors, metadata } = await checkpointContents(parts);
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** The tensors (model, then optimizer state) and the metadata of a checkpoint. */
+async function checkpointContents(
+  parts: { model: Module; optimizer?: Optimizer } & CheckpointInfo,
+): Promise<{ tensors: Map<string, Tensor>; metadata: Record<string, string> }> {
   const tensors = new Map<string, Tensor>();
   for (const [name, p] of parts.model.namedParameters()) {
     if (name.startsWith(OPTIM_PREFIX))
@@ -62,7 +78,7 @@ export async function saveCheckpoint(
     }
     metadata.optimizer = JSON.stringify({ kind: state.kind, groups: state.groups, steps });
   }
-  await writeSafetensors(file, tensors, metadata);
+  return { tensors, metadata };
 }
 
 /**
@@ -74,7 +90,16 @@ export function loadCheckpoint(
   file: string,
   parts: { model: Module; optimizer?: Optimizer },
 ): CheckpointInfo & { version: string } {
-  const { tensors, metadata } = readSafetensors(file);
+  return loadCheckpointContents(readSafetensors(file), file, parts);
+}
+
+/** `loadCheckpoint` on the decoded contents of a checkpoint (decodeSafetensors of its bytes); `file` names it in errors. */
+export function loadCheckpointContents(
+  contents: { tensors: Map<string, Tensor>; metadata: Record<string, string> },
+  file: string,
+  parts: { model: Module; optimizer?: Optimizer },
+): CheckpointInfo & { version: string } {
+  const { tensors, metadata } = contents;
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new CheckpointError(
       `${file}: not an ${CHECKPOINT_FORMAT} file (format '${metadata.format ?? 'none'}')`,

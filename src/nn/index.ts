@@ -9,6 +9,19 @@ export type { VggLayerSpec, VggName, VggOptions } from './vgg.js';
 export * from './optim/index.js';
 export { warmupCosineLr } from './schedule.js';
 export type { WarmupCosineOptions } from './schedule.js';
-export { writeSafetensors, readSafetensors, CheckpointError } from './safetensors.js';
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpoint.js';
+export {
+  writeSafetensors,
+  readSafetensors,
+  encodeSafetensors,
+  decodeSafetensors,
+  CheckpointError,
+} from './safetensors.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  checkpointBytes,
+  loadCheckpointContents,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+} from './checkpoint.js';
 export type { CheckpointInfo } from './checkpoint.js';

@@ -2,8 +2,9 @@
  * The platform in a browser (a page or a Web Worker). See
  * src/platform/platform.ts for what each member is for.
  *
- * - Workers are module Web Workers. Each `new Worker(new URL(..., import.meta.url))`
- *   is written out literally so that the bundler (Vite) finds and bundles its entry.
+ * - Workers are module Web Workers, started by the factories that
+ *   src/platform/browser-workers.ts registers (each `new Worker(new URL(...))`
+ *   written out literally there, so that the bundler finds and bundles its entry).
  * - A worker's start data arrives as its first message, tagged START; this
  *   module registers for it when it is evaluated, before the worker's own code
  *   runs, so that the message cannot arrive unheard.
@@ -36,12 +37,26 @@ const started: Promise<unknown> = insideWorker
   : Promise.reject(new Error('workerData() outside a worker'));
 started.catch(() => undefined); // only a worker asks for it
 
+const workerFactories = new Map<WorkerKind, () => Worker>();
+
+/**
+ * Registers how to start a worker of `kind`. src/platform/browser-workers.ts
+ * registers both kinds; an application imports it once, from its entry (a
+ * worker's own module graph must not contain it: a bundler refuses a worker
+ * that starts itself).
+ */
+export function registerWorker(kind: WorkerKind, start: () => Worker): void {
+  workerFactories.set(kind, start);
+}
+
 function moduleWorker(kind: WorkerKind): Worker {
-  // one literal `new Worker(new URL(...))` per kind, for the bundler
-  if (kind === 'gemm') {
-    return new Worker(new URL('../tensor/backends/cpu/worker.ts', import.meta.url), { type: 'module' });
+  const start = workerFactories.get(kind);
+  if (!start) {
+    throw new Error(
+      `no ${kind} worker registered: import 'src/platform/browser-workers.ts' from the page's (or its worker's) entry`,
+    );
   }
-  return new Worker(new URL('../data/augment-worker.ts', import.meta.url), { type: 'module' });
+  return start();
 }
 
 /** A module Web Worker behind Node's Worker interface (message, error; exit when terminated). */
@@ -69,11 +84,11 @@ function startWorker(kind: WorkerKind, data: unknown): PlatformWorker {
     on: (event, listener) => void listeners[event].add(listener as Listener),
     off: (event, listener) => void listeners[event].delete(listener as Listener),
     once(event, listener) {
-      const wrapped = (value: never) => {
-        self.off(event, wrapped);
-        (listener as Listener)(value);
+      const wrapped = (value: WorkerEvents[typeof event]) => {
+        listeners[event].delete(wrapped as Listener);
+        (listener as (v: WorkerEvents[typeof event]) => void)(value);
       };
-      self.on(event, wrapped);
+      listeners[event].add(wrapped as Listener);
     },
     ref: () => undefined,
     unref: () => undefined,

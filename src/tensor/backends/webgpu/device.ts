@@ -31,8 +31,11 @@ async function gpuEntryPoint(): Promise<GPU | string> {
   if (typeof process === 'undefined' || !process.versions?.node) return 'this browser has no navigator.gpu';
   if (dawnEntryPoint) return dawnEntryPoint;
   try {
-    const specifier = 'webgpu'; // a variable: bundlers for the browser leave this Node-only import alone
-    const dawn = (await import(specifier)) as { create(options: string[]): GPU; globals: object };
+    const specifier = ['web', 'gpu'].join(''); // 'webgpu', built at run time: a browser bundle leaves this Node-only import alone
+    const dawn = (await import(/* @vite-ignore */ specifier)) as {
+      create(options: string[]): GPU;
+      globals: object;
+    };
     Object.assign(globalThis, dawn.globals); // GPUBufferUsage and the other WebGPU constants
     dawnEntryPoint = dawn.create([]);
     return dawnEntryPoint;

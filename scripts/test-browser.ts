@@ -1,0 +1,203 @@
+/**
+ * `npm run test:browser`: the demo page in a real, headless Chromium (the
+ * system's, driven by puppeteer-core). For every backend the page offers it
+ * opens `?autostart=1&steps=20&backend=B`, waits for `#status` to say done,
+ * and checks that the 20 losses equal those of the same run in Node (cpu
+ * backend, same seed) within float32 tolerance; it fails on any console
+ * error. The cpu backend must run; webgl2 and webgpu are skipped, with the
+ * page's reason, where this Chromium has no such context. Screenshots go to
+ * runs/browser/<backend>.png. Ends with one line: `browser: N passed, N failed, N skipped`.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { buildDemo, serveDemo } from '../src/cli/demo.js';
+import { loadBundledDataset } from '../src/data/bundled.js';
+import { DEFAULT_TRAIN_CONFIG } from '../src/lpl/config.js';
+import { LplRun } from '../src/lpl/train.js';
+import { CpuBackend } from '../src/tensor/backends/cpu.js';
+import { setBackend } from '../src/tensor/registry.js';
+import { DEMO_BACKENDS, type DemoBackend } from '../demo/protocol.js';
+import { findChromium } from './chromium-path.js';
+
+const STEPS = 20;
+/**
+ * The run the test makes, on every backend and in Node: the page's defaults at
+ * an eighth of VGG-11's width and batch 16, small enough for SwiftShader
+ * (Chromium's software GPU, the only one here) to train 20 steps in minutes.
+ */
+const TEST_SETTINGS = { width: 0.125, batchSize: 16 };
+const OUT = join('runs', 'browser');
+const PAGE_TIMEOUT_MS = Number(process.env.LPL_BROWSER_TIMEOUT_MS ?? 240_000);
+/**
+ * How far a step's loss may be from Node's, relative. Step 1 runs the same
+ * weights on the same batch, so only the kernels' summation order differs
+ * (cpu: none; the GPU backends sum in other orders): float32 rounding.
+ * Each Adam step then carries the last bits on and they grow (measured on
+ * SwiftShader's WebGPU: 0, 9e-6, 8e-6, 5e-5, 8e-5 for steps 1-5, 7e-3 by
+ * step 20), so later steps get wider bounds: the run must stay on the same
+ * path, as far as float32 allows.
+ */
+function tolerance(step: number): number {
+  if (step === 1) return 1e-5;
+  if (step <= 5) return 1e-3;
+  return 2e-2;
+}
+
+/** The losses of the page's default run, computed in Node on the cpu backend. */
+async function nodeLosses(): Promise<number[]> {
+  const cpu = new CpuBackend();
+  setBackend(cpu);
+  const run = new LplRun(
+    { ...DEFAULT_TRAIN_CONFIG, ...TEST_SETTINGS, workers: 0 },
+    loadBundledDataset('train'),
+  );
+  const losses: number[] = [];
+  for await (const batch of run.batches()) {
+    losses.push((await run.trainStep(batch)).loss);
+    if (losses.length === STEPS) break;
+  }
+  await run.close();
+  cpu.dispose();
+  return losses;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, 'localhost', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** What the test reads in the page (demo/main.ts sets `lplDemo`). */
+interface PageGlobals {
+  document: { querySelector(selector: string): { textContent: string | null } | null };
+  lplDemo: { losses: number[]; backend: string; error: string | null };
+}
+
+type Outcome = { backend: DemoBackend; result: 'passed' | 'failed' | 'skipped'; detail: string };
+
+async function runBackend(
+  browser: Browser,
+  url: string,
+  backend: DemoBackend,
+  reference: number[],
+): Promise<Outcome> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1200, height: 1400 });
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  const started = Date.now();
+  await page.goto(
+    `${url}?autostart=1&steps=${STEPS}&backend=${backend}&readout=0&width=${TEST_SETTINGS.width}&batchSize=${TEST_SETTINGS.batchSize}`,
+    { waitUntil: 'load' },
+  );
+  // (the functions below run in the page; `globalThis` is its window)
+  try {
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as PageGlobals).document
+          .querySelector('#status')
+          ?.textContent?.includes('done'),
+      {
+        timeout: PAGE_TIMEOUT_MS,
+        polling: 250,
+      },
+    );
+  } catch (e) {
+    const status = await page.evaluate(
+      () => (globalThis as unknown as PageGlobals).document.querySelector('#status')?.textContent,
+    );
+    await page.screenshot({ path: join(OUT, `${backend}.png`), fullPage: true });
+    await page.close();
+    const errors = consoleErrors.length > 0 ? `; console: ${consoleErrors.join(' | ')}` : '';
+    return {
+      backend,
+      result: 'failed',
+      detail: `${(e as Error).message} after ${((Date.now() - started) / 1000).toFixed(0)} s; status '${status}'${errors}`,
+    };
+  }
+  const state = await page.evaluate(() => {
+    const { lplDemo: d, document } = globalThis as unknown as PageGlobals;
+    return {
+      losses: d.losses,
+      backend: d.backend,
+      error: d.error,
+      status: document.querySelector('#status')?.textContent ?? '',
+    };
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  await page.screenshot({ path: join(OUT, `${backend}.png`), fullPage: true });
+  await page.close();
+  if (state.error && backend !== 'cpu' && /not available/.test(state.error)) {
+    return { backend, result: 'skipped', detail: state.error };
+  }
+  const errors = consoleErrors.filter((e) => !(state.error && e.includes(state.error)));
+  if (state.error) return { backend, result: 'failed', detail: `the page reported: ${state.error}` };
+  if (errors.length > 0)
+    return { backend, result: 'failed', detail: `console errors: ${errors.join(' | ')}` };
+  if (state.losses.length !== STEPS) {
+    return {
+      backend,
+      result: 'failed',
+      detail: `${state.losses.length} losses instead of ${STEPS} (${state.status})`,
+    };
+  }
+  const relative = state.losses.map((loss, i) => Math.abs(loss - reference[i]!) / Math.abs(reference[i]!));
+  const outside = relative.findIndex((r, i) => !(r <= tolerance(i + 1))); // NaN counts as outside
+  const detail =
+    `${state.backend}: ${STEPS} steps in ${seconds} s; relative difference from Node per step: ` +
+    `${relative.map((r) => r.toExponential(1)).join(' ')}` +
+    (outside >= 0 ? `; step ${outside + 1} is outside its tolerance ${tolerance(outside + 1)}` : '');
+  return { backend, result: outside < 0 ? 'passed' : 'failed', detail };
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  console.log(`Node reference: ${STEPS} steps of the page's default run on the cpu backend ...`);
+  const reference = await nodeLosses();
+  console.log(`building the demo page ...`);
+  await buildDemo();
+  const server = await serveDemo('localhost', await freePort());
+  const executablePath = findChromium();
+  const browser = await puppeteer.launch({
+    executablePath,
+    headless: true,
+    protocolTimeout: PAGE_TIMEOUT_MS + 60_000,
+    // --no-sandbox: CI runs as root; the other two let Chromium offer WebGPU and WebGL2 on SwiftShader
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader'],
+  });
+  console.log(`${await browser.version()} at ${server.url}`);
+  const outcomes: Outcome[] = [];
+  try {
+    const only = process.env.LPL_BROWSER_BACKENDS?.split(',');
+    for (const backend of DEMO_BACKENDS.filter((b) => !only || only.includes(b))) {
+      let outcome: Outcome;
+      try {
+        outcome = await runBackend(browser, server.url, backend, reference);
+      } catch (e) {
+        outcome = { backend, result: 'failed', detail: (e as Error).message };
+      }
+      console.log(`${outcome.result.padEnd(7)} ${backend.padEnd(6)} ${outcome.detail}`);
+      outcomes.push(outcome);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  const count = (r: Outcome['result']) => outcomes.filter((o) => o.result === r).length;
+  const cpuRan = outcomes.some((o) => o.backend === 'cpu' && o.result === 'passed');
+  console.log(`screenshots: ${OUT}/<backend>.png`);
+  console.log(`browser: ${count('passed')} passed, ${count('failed')} failed, ${count('skipped')} skipped`);
+  if (count('failed') > 0 || !cpuRan) process.exitCode = 1;
+}
+
+await main();
