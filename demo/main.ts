@@ -12,6 +12,7 @@ import {
   type DemoBackend,
   type DemoSettings,
   type FromWorker,
+  type ReadoutMessage,
   type ToWorker,
   type ViewPair,
 } from './protocol.js';
@@ -27,7 +28,13 @@ const buttons = {
 };
 
 /** What a scripted test reads: the losses of every step, the backend, whether training ended. */
-const demo = { losses: [] as number[], backend: '', done: false, error: null as string | null };
+const demo = {
+  losses: [] as number[],
+  backend: '',
+  done: false,
+  error: null as string | null,
+  readout: null as ReadoutMessage | null,
+};
 (window as unknown as { lplDemo: typeof demo }).lplDemo = demo;
 
 const query = new URLSearchParams(location.search);
@@ -155,14 +162,15 @@ function showReadout(m: Extract<FromWorker, { type: 'readout' }>): void {
       { name: 'at initialisation', accuracies: m.initial },
     ],
     {
-      title: `Linear readout, ${m.title} (${m.trainImages} train / ${m.testImages} test images)`,
+      title: `Linear readout: ${m.title}`,
       chance: 0.1,
       references: [{ name: 'raw pixels', value: m.pixels }],
       width: 560,
       height: 340,
     },
   );
-  $<HTMLDivElement>('#readout').innerHTML = svg;
+  const note = `<p class="note">logistic regression on raw average-pooled features of ${m.trainImages} training images, tested on ${m.testImages} test images (the authors' protocol, smaller)</p>`;
+  $<HTMLDivElement>('#readout').innerHTML = svg + note;
 }
 
 // ------------------------------------------------------------------ the worker
@@ -220,6 +228,7 @@ function handle(m: FromWorker): void {
     case 'epoch':
       break; // the per-step plots already show the epoch; the readout follows
     case 'readout':
+      demo.readout = m;
       showReadout(m);
       break;
     case 'checkpoint': {

@@ -256,6 +256,12 @@ function viewPairs(
 /** Images the page's readout uses: every 10th training image (1,000, class-balanced) and 500 test images. */
 const READOUT_TRAIN_STRIDE = 10;
 const READOUT_TEST = 500;
+/**
+ * The probe's batch: 50 of 1,000 images gives 20 Adam steps an epoch, 400 in
+ * its 20 epochs: as many as `npm run probe` makes on its 10,000 images at
+ * batch 512 (raw average-pooled features, lr 1e-3, as the authors).
+ */
+const READOUT_BATCH = 50;
 
 /** Linear probes per layer on average-pooled features, for `model` and the network at initialisation. */
 async function readout(
@@ -286,6 +292,7 @@ async function readout(
     for (let k = 0; k < ftrain.length; k++) {
       const r = await trainLinearProbe(ftrain[k]!, train.labels, ftest[k]!, test.labels, {
         classes: train.classes.length,
+        batchSize: READOUT_BATCH,
       });
       out.push(r.testAccuracy);
     }
@@ -298,7 +305,7 @@ async function readout(
     train.labels,
     pixelFeatures(test, inputSize, stats),
     test.labels,
-    { classes: train.classes.length },
+    { classes: train.classes.length, batchSize: READOUT_BATCH },
   );
   send({
     type: 'readout',

@@ -8,17 +8,18 @@
  * page's reason, where this Chromium has no such context. Screenshots go to
  * runs/browser/<backend>.png. Ends with one line: `browser: N passed, N failed, N skipped`.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { buildDemo, serveDemo } from '../src/cli/demo.js';
 import { loadBundledDataset } from '../src/data/bundled.js';
 import { DEFAULT_TRAIN_CONFIG } from '../src/lpl/config.js';
+import { restoreRun } from '../src/lpl/run-state.js';
 import { LplRun } from '../src/lpl/train.js';
 import { CpuBackend } from '../src/tensor/backends/cpu.js';
 import { setBackend } from '../src/tensor/registry.js';
-import { DEMO_BACKENDS, type DemoBackend } from '../demo/protocol.js';
+import { DEMO_BACKENDS, type DemoBackend, type ReadoutMessage } from '../demo/protocol.js';
 import { findChromium } from './chromium-path.js';
 
 const STEPS = 20;
@@ -77,10 +78,10 @@ async function freePort(): Promise<number> {
 /** What the test reads in the page (demo/main.ts sets `lplDemo`). */
 interface PageGlobals {
   document: { querySelector(selector: string): { textContent: string | null } | null };
-  lplDemo: { losses: number[]; backend: string; error: string | null };
+  lplDemo: { losses: number[]; backend: string; error: string | null; readout: ReadoutMessage | null };
 }
 
-type Outcome = { backend: DemoBackend; result: 'passed' | 'failed' | 'skipped'; detail: string };
+type Outcome = { backend: DemoBackend | 'readout'; result: 'passed' | 'failed' | 'skipped'; detail: string };
 
 async function runBackend(
   browser: Browser,
@@ -160,6 +161,96 @@ async function runBackend(
   return { backend, result: outside < 0 ? 'passed' : 'failed', detail };
 }
 
+/**
+ * One epoch on the cpu backend with the readout on, then the checkpoint: the
+ * page's readout must find its best layer well above chance (10%); the
+ * downloaded checkpoint must restore in Node as `npm run train --resume`
+ * and `npm run probe` read it; and the page must read that file out again.
+ */
+async function readoutAndCheckpoint(browser: Browser, url: string): Promise<Outcome> {
+  const backend = 'readout';
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1200, height: 1400 });
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  const downloads = resolve(OUT, 'downloads');
+  rmSync(downloads, { recursive: true, force: true });
+  mkdirSync(downloads, { recursive: true });
+  const cdp = await page.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+  const started = Date.now();
+  const statusText = () =>
+    page.evaluate(
+      () => (globalThis as unknown as PageGlobals).document.querySelector('#status')?.textContent ?? '',
+    );
+  const waitForStatus = (text: string) =>
+    page.waitForFunction(
+      (t) =>
+        (globalThis as unknown as PageGlobals).document.querySelector('#status')?.textContent?.includes(t),
+      { timeout: PAGE_TIMEOUT_MS, polling: 250 },
+      text,
+    );
+  try {
+    await page.goto(
+      `${url}?autostart=1&backend=cpu&epochs=1&width=${TEST_SETTINGS.width}&batchSize=256&readout=1`,
+    );
+    await waitForStatus('done');
+    const readout = await page.evaluate(() => (globalThis as unknown as PageGlobals).lplDemo.readout);
+    if (!readout)
+      return { backend, result: 'failed', detail: `no readout after the epoch (${await statusText()})` };
+    // The authors' protocol reads raw average-pooled features: at initialisation they are nearly
+    // constant, so that line may sit at chance; after one short epoch the best layer must not.
+    const all = [...readout.trained, ...readout.initial, readout.pixels];
+    const best = Math.max(...readout.trained);
+    if (readout.trained.length !== 8 || all.some((a) => !(a >= 0 && a <= 1)) || !(best > 0.25)) {
+      return {
+        backend,
+        result: 'failed',
+        detail: `readout: best layer not above 25%, or values outside [0, 1]: ${JSON.stringify(readout)}`,
+      };
+    }
+    await page.click('#download');
+    let file = '';
+    for (let i = 0; i < 120 && !file; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      file = readdirSync(downloads).find((f) => f.endsWith('.safetensors')) ?? '';
+    }
+    if (!file) return { backend, result: 'failed', detail: 'the checkpoint download did not arrive' };
+    const path = join(downloads, file);
+    const restored = restoreRun(path, {}, { dataset: loadBundledDataset('train') });
+    await restored.close();
+    if (restored.epoch !== 1 || restored.step !== 0) {
+      return {
+        backend,
+        result: 'failed',
+        detail: `${file} restores at epoch ${restored.epoch}, step ${restored.step}`,
+      };
+    }
+    const input = await page.$('#load');
+    await input!.uploadFile(path);
+    await waitForStatus(`read out ${file}`);
+    const again = await page.evaluate(() => (globalThis as unknown as PageGlobals).lplDemo.readout);
+    await page.screenshot({ path: join(OUT, 'readout.png'), fullPage: true });
+    if (consoleErrors.length > 0)
+      return { backend, result: 'failed', detail: `console errors: ${consoleErrors.join(' | ')}` };
+    const percent = (a: readonly number[]) => a.map((x) => (100 * x).toFixed(0)).join(' ');
+    return {
+      backend,
+      result: again?.title === file ? 'passed' : 'failed',
+      detail:
+        `one epoch and its readout in ${((Date.now() - started) / 1000).toFixed(1)} s: layers ${percent(readout.trained)}% ` +
+        `(at initialisation ${percent(readout.initial)}%, pixels ${percent([readout.pixels])}%); ` +
+        `${file} restores in Node at epoch 1 and the page read it out again (${again?.title === file ? 'same title' : `title '${again?.title}'`})`,
+    };
+  } catch (e) {
+    await page.screenshot({ path: join(OUT, 'readout.png'), fullPage: true });
+    return { backend, result: 'failed', detail: `${(e as Error).message}; status '${await statusText()}'` };
+  } finally {
+    await page.close();
+  }
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   console.log(`Node reference: ${STEPS} steps of the page's default run on the cpu backend ...`);
@@ -187,6 +278,11 @@ async function main(): Promise<void> {
         outcome = { backend, result: 'failed', detail: (e as Error).message };
       }
       console.log(`${outcome.result.padEnd(7)} ${backend.padEnd(6)} ${outcome.detail}`);
+      outcomes.push(outcome);
+    }
+    if (!only || only.includes('readout')) {
+      const outcome = await readoutAndCheckpoint(browser, server.url);
+      console.log(`${outcome.result.padEnd(7)} readout ${outcome.detail}`);
       outcomes.push(outcome);
     }
   } finally {

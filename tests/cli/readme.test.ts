@@ -8,7 +8,7 @@ const root = join(import.meta.dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
 describe('README', () => {
-  for (const command of ['train', 'probe', 'figure']) {
+  for (const command of ['train', 'probe', 'figure', 'demo']) {
     it(`documents every flag of npm run ${command}`, () => {
       const help = spawnSync(
         process.execPath,
@@ -33,6 +33,8 @@ describe('README', () => {
       'npm run probe -- --avgpool',
       'npm run bench',
       'npm run figure',
+      'npm run demo',
+      'npm run test:browser',
     ]) {
       expect(readme).toContain(text);
     }
