@@ -214,6 +214,19 @@ describe('cpu backend worker pool', () => {
     b.dispose();
   });
 
+  it('starts its workers without blocking (startThreads, as a browser needs), then runs threaded jobs as before', async () => {
+    const b = new CpuBackend({ threads: 3, parallelThreshold: 0 });
+    const rng = new Rng(7);
+    const x = rand([20, 30], rng);
+    const y = rand([30, 10], rng);
+    await b.startThreads();
+    await b.startThreads(); // a second call finds them running
+    const threaded = bits(b.matmul(x, y));
+    b.dispose();
+    expect(threaded).toEqual(bits(new CpuBackend({ threads: 1 }).matmul(x, y)));
+    await new CpuBackend({ threads: 1 }).startThreads(); // nothing to start
+  });
+
   it("reports a worker's failure as an error of the call, and keeps working", () => {
     const rt = new GemmRuntime({ threads: 2, parallelThreshold: 0 });
     const heap = rt.heap32;
