@@ -5,12 +5,15 @@
  * and checks that the 20 losses equal those of the same run in Node (cpu
  * backend, same seed) within float32 tolerance; it fails on any console
  * error. The cpu backend must run; webgl2 and webgpu are skipped, with the
- * page's reason, where this Chromium has no such context. Screenshots go to
+ * page's reason, where this Chromium has no such context. Then one epoch with
+ * the readout and the checkpoint round trip, and the cpu backend on a page
+ * served without cross-origin isolation (one thread, the same losses). Screenshots go to
  * runs/browser/<backend>.png. Ends with one line: `browser: N passed, N failed, N skipped`.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { buildDemo, serveDemo } from '../src/cli/demo.js';
 import { loadBundledDataset } from '../src/data/bundled.js';
@@ -81,13 +84,18 @@ interface PageGlobals {
   lplDemo: { losses: number[]; backend: string; error: string | null; readout: ReadoutMessage | null };
 }
 
-type Outcome = { backend: DemoBackend | 'readout'; result: 'passed' | 'failed' | 'skipped'; detail: string };
+type Outcome = {
+  backend: DemoBackend | 'readout' | 'not isolated';
+  result: 'passed' | 'failed' | 'skipped';
+  detail: string;
+};
 
 async function runBackend(
   browser: Browser,
   url: string,
   backend: DemoBackend,
   reference: number[],
+  screenshot = `${backend}.png`,
 ): Promise<Outcome> {
   const page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 1400 });
@@ -117,7 +125,7 @@ async function runBackend(
     const status = await page.evaluate(
       () => (globalThis as unknown as PageGlobals).document.querySelector('#status')?.textContent,
     );
-    await page.screenshot({ path: join(OUT, `${backend}.png`), fullPage: true });
+    await page.screenshot({ path: join(OUT, screenshot), fullPage: true });
     await page.close();
     const errors = consoleErrors.length > 0 ? `; console: ${consoleErrors.join(' | ')}` : '';
     return {
@@ -136,7 +144,7 @@ async function runBackend(
     };
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  await page.screenshot({ path: join(OUT, `${backend}.png`), fullPage: true });
+  await page.screenshot({ path: join(OUT, screenshot), fullPage: true });
   await page.close();
   if (state.error && backend !== 'cpu' && /not available/.test(state.error)) {
     return { backend, result: 'skipped', detail: state.error };
@@ -251,6 +259,46 @@ async function readoutAndCheckpoint(browser: Browser, url: string): Promise<Outc
   }
 }
 
+/** dist/demo served without COOP/COEP, as a plain static server would: the page is not cross-origin isolated. */
+async function servePlain(): Promise<{ url: string; close: () => Promise<void> }> {
+  const root = resolve('dist', 'demo');
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+  };
+  const server = createHttpServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const file = join(root, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(root) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
+    response.end(readFileSync(file));
+  });
+  await new Promise<void>((ready) => server.listen(0, 'localhost', ready));
+  const { port } = server.address() as { port: number };
+  return { url: `http://localhost:${port}/`, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+/** The cpu backend on a page that is not cross-origin isolated: one thread, and the same losses. */
+async function notIsolated(browser: Browser, reference: number[]): Promise<Outcome> {
+  const plain = await servePlain();
+  try {
+    const outcome = await runBackend(browser, plain.url, 'cpu', reference, 'cpu-not-isolated.png');
+    const oneThread = outcome.detail.includes('1 thread');
+    return {
+      ...outcome,
+      backend: 'not isolated',
+      result: outcome.result === 'passed' && !oneThread ? 'failed' : outcome.result,
+      detail: oneThread ? outcome.detail : `expected one thread: ${outcome.detail}`,
+    };
+  } finally {
+    await plain.close();
+  }
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   console.log(`Node reference: ${STEPS} steps of the page's default run on the cpu backend ...`);
@@ -283,6 +331,11 @@ async function main(): Promise<void> {
     if (!only || only.includes('readout')) {
       const outcome = await readoutAndCheckpoint(browser, server.url);
       console.log(`${outcome.result.padEnd(7)} readout ${outcome.detail}`);
+      outcomes.push(outcome);
+    }
+    if (!only || only.includes('not-isolated')) {
+      const outcome = await notIsolated(browser, reference);
+      console.log(`${outcome.result.padEnd(7)} cpu, not isolated: ${outcome.detail}`);
       outcomes.push(outcome);
     }
   } finally {
