@@ -189,6 +189,8 @@ async function start(settings: DemoSettings): Promise<void> {
     const epoch = run.epoch;
     const meter = new EpochMeter(run.model.channels);
     for await (const batch of run.batches()) {
+      // yield to the event loop: on the cpu backend a step never does, and pause/stop messages wait for it
+      await new Promise((r) => setTimeout(r, 0));
       if (paused) await new Promise<void>((r) => (resume = r));
       if (stopRequested) break;
       if (run.step === 0)

@@ -170,7 +170,7 @@ async function runBackend(
 }
 
 /**
- * One epoch on the cpu backend with the readout on, then the checkpoint: the
+ * One epoch on the cpu backend, paused and resumed on the way, with the readout on, then the checkpoint: the
  * page's readout must find its best layer well above chance (10%); the
  * downloaded checkpoint must restore in Node as `npm run train --resume`
  * and `npm run probe` read it; and the page must read that file out again.
@@ -203,7 +203,37 @@ async function readoutAndCheckpoint(browser: Browser, url: string): Promise<Outc
     await page.goto(
       `${url}?autostart=1&backend=cpu&epochs=1&width=${TEST_SETTINGS.width}&batchSize=256&readout=1`,
     );
+    // Pause: the steps stop (one in flight may finish); Resume: they go on to the epoch's end.
+    await waitForStatus('step 5/');
+    await page.click('#pause');
+    await waitForStatus('(paused)');
+    const stepsDone = () => page.evaluate(() => (globalThis as unknown as PageGlobals).lplDemo.losses.length);
+    let before = await stepsDone();
+    for (let quiet = 0; quiet < 8;) {
+      await new Promise((r) => setTimeout(r, 250));
+      const now = await stepsDone();
+      quiet = now === before ? quiet + 1 : 0;
+      before = now;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    const whilePaused = await stepsDone();
+    if (whilePaused !== before) {
+      return {
+        backend,
+        result: 'failed',
+        detail: `steps went on while paused: ${before} then ${whilePaused}`,
+      };
+    }
+    await page.click('#pause'); // now labelled Resume
     await waitForStatus('done');
+    const total = await stepsDone();
+    if (!(whilePaused < total)) {
+      return {
+        backend,
+        result: 'failed',
+        detail: `Pause did not stop the steps (${whilePaused} of ${total} done)`,
+      };
+    }
     const readout = await page.evaluate(() => (globalThis as unknown as PageGlobals).lplDemo.readout);
     if (!readout)
       return { backend, result: 'failed', detail: `no readout after the epoch (${await statusText()})` };
@@ -247,7 +277,7 @@ async function readoutAndCheckpoint(browser: Browser, url: string): Promise<Outc
       backend,
       result: again?.title === file ? 'passed' : 'failed',
       detail:
-        `one epoch and its readout in ${((Date.now() - started) / 1000).toFixed(1)} s: layers ${percent(readout.trained)}% ` +
+        `one epoch (${total} steps, paused after ${whilePaused} and resumed) and its readout in ${((Date.now() - started) / 1000).toFixed(1)} s: layers ${percent(readout.trained)}% ` +
         `(at initialisation ${percent(readout.initial)}%, pixels ${percent([readout.pixels])}%); ` +
         `${file} restores in Node at epoch 1 and the page read it out again (${again?.title === file ? 'same title' : `title '${again?.title}'`})`,
     };
