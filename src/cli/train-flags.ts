@@ -51,7 +51,7 @@ export const TRAIN_FLAGS: TrainFlag[] = [
     config: 'holdout',
     default: d.holdout,
     paper: paper.holdout,
-    help: 'keep the last N training images out of training, for `npm run probe -- --probe-train holdout`',
+    help: 'keep N training images out of training (the last N/C of each of the C classes), for `npm run probe -- --probe-train holdout`',
   },
   {
     name: 'image-size',

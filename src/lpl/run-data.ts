@@ -12,21 +12,21 @@ import { ConfigError } from './train.js';
 /**
  * Loads the split named by the config (the bundled data when `data` is null).
  * The training split is the one self-supervised training sees: its first
- * `limit` images, without the last `holdout` of them (see `loadHoldout`).
+ * `limit` images, without the `holdout` images that `loadHoldout` returns.
  */
 export function loadTrainingData(config: TrainConfig, split: 'train' | 'test' = 'train'): ImageDataset {
   if (split === 'test') return loadSplit(config, 'test');
   const all = loadSplit(config, 'train');
   if (config.holdout === 0) return all;
-  return subsetDataset(all, range(0, holdoutStart(config, all)), all.source);
+  return subsetDataset(all, holdoutSplit(all, config.holdout).train, all.source);
 }
 
-/** The last `holdout` images of the training split, which self-supervised training never saw. */
+/** The images held out of the training split (see `holdoutSplit`), which self-supervised training never saw. */
 export function loadHoldout(config: TrainConfig): ImageDataset {
   if (config.holdout === 0)
     throw new ConfigError('the run holds no images out (it was trained without --holdout)');
   const all = loadSplit(config, 'train');
-  return subsetDataset(all, range(holdoutStart(config, all), all.n), `${all.source} (held out)`);
+  return subsetDataset(all, holdoutSplit(all, config.holdout).held, `${all.source} (held out)`);
 }
 
 function loadSplit(config: TrainConfig, split: 'train' | 'test'): ImageDataset {
@@ -40,14 +40,38 @@ function loadSplit(config: TrainConfig, split: 'train' | 'test'): ImageDataset {
   });
 }
 
-function holdoutStart(config: TrainConfig, all: ImageDataset): number {
-  if (config.holdout >= all.n) {
-    throw new ConfigError(
-      `holdout ${config.holdout} leaves none of the ${all.n} training images (${all.source})`,
-    );
+/**
+ * Splits a data set's images into those training sees and `holdout` held out,
+ * balanced over the classes present: the last ⌊holdout/C⌋ images of each
+ * class in the data's order, one more from each of the first holdout mod C
+ * classes. Balanced, because a data set stored class by class (image folders)
+ * would otherwise hold out whole classes, and training would never see them.
+ * Both index lists are in ascending order.
+ */
+export function holdoutSplit(all: ImageDataset, holdout: number): { train: Int32Array; held: Int32Array } {
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < all.n; i++) {
+    const label = all.labels[i]!;
+    if (!byClass.has(label)) byClass.set(label, []);
+    byClass.get(label)!.push(i);
   }
-  return all.n - config.holdout;
+  const classes = [...byClass.keys()].sort((a, b) => a - b);
+  const share = Math.floor(holdout / classes.length);
+  const extra = holdout % classes.length;
+  const isHeld = new Uint8Array(all.n);
+  classes.forEach((label, k) => {
+    const images = byClass.get(label)!;
+    const count = share + (k < extra ? 1 : 0);
+    if (count >= images.length) {
+      throw new ConfigError(
+        `holdout ${holdout} takes ${count} images of class '${all.classes[label] ?? label}', ` +
+          `which has ${images.length}: none would be left for training (${all.source})`,
+      );
+    }
+    for (const i of images.slice(images.length - count)) isHeld[i] = 1;
+  });
+  const train: number[] = [];
+  const held: number[] = [];
+  for (let i = 0; i < all.n; i++) (isHeld[i] ? held : train).push(i);
+  return { train: Int32Array.from(train), held: Int32Array.from(held) };
 }
-
-const range = (start: number, end: number): Int32Array =>
-  Int32Array.from({ length: end - start }, (_, i) => start + i);
