@@ -2,24 +2,29 @@
  * The messages between the page (demo/main.ts) and its training worker
  * (demo/train-worker.ts). Everything the worker sends is plain data.
  */
+import type { TrainConfig } from '../src/lpl/config.js';
 
 /** The backends the page offers: the cpu kernels (WebAssembly SIMD), gpu.js in WebGL2, WebGPU. */
 export type DemoBackend = 'cpu' | 'webgl2' | 'webgpu';
 export const DEMO_BACKENDS: readonly DemoBackend[] = ['cpu', 'webgl2', 'webgpu'];
 
-/** What the reader chose; the rest of the training configuration is DEFAULT_TRAIN_CONFIG's. */
-export interface DemoSettings {
+/** The training settings the page lets the reader choose; the rest of the configuration is DEFAULT_TRAIN_CONFIG's. */
+export const CHOSEN_CONFIG_FIELDS = [
+  'width',
+  'batchSize',
+  'epochs',
+  'lambdaPred',
+  'lambdaHebb',
+  'lambdaDecorr',
+  'usePred',
+  'useHebb',
+  'useDecorr',
+  'seed',
+] as const satisfies readonly (keyof TrainConfig)[];
+
+/** What the reader chose: those settings, the backend and what the page does around training. */
+export interface DemoSettings extends Pick<TrainConfig, (typeof CHOSEN_CONFIG_FIELDS)[number]> {
   backend: DemoBackend;
-  width: number;
-  batchSize: number;
-  epochs: number;
-  lambdaPred: number;
-  lambdaHebb: number;
-  lambdaDecorr: number;
-  usePred: boolean;
-  useHebb: boolean;
-  useDecorr: boolean;
-  seed: number;
   /** Stop after this many steps (null: train every epoch). */
   steps: number | null;
   /** Linear readout per layer after each epoch. */

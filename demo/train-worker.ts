@@ -23,7 +23,13 @@ import { CpuBackend } from '../src/tensor/backends/cpu.js';
 import { GpujsBackend } from '../src/tensor/backends/gpujs.js';
 import { initWebGpu, webGpuUnavailableReason } from '../src/tensor/backends/webgpu.js';
 import { setBackend } from '../src/tensor/registry.js';
-import type { DemoSettings, FromWorker, ToWorker, ViewPair } from './protocol.js';
+import {
+  CHOSEN_CONFIG_FIELDS,
+  type DemoSettings,
+  type FromWorker,
+  type ToWorker,
+  type ViewPair,
+} from './protocol.js';
 
 const port = platform.parentPort();
 if (!port) throw new Error('demo/train-worker.ts runs as a Web Worker');
@@ -149,21 +155,10 @@ async function chooseBackend(name: DemoSettings['backend'], onDevice: Movable[] 
 /** Steps between two readings of each layer's variance, participation ratio and silent units. */
 const DIAGNOSTICS_EVERY = 10;
 
-function configOf(s: DemoSettings): TrainConfig {
-  return {
-    ...DEFAULT_TRAIN_CONFIG,
-    width: s.width,
-    batchSize: s.batchSize,
-    epochs: s.epochs,
-    lambdaPred: s.lambdaPred,
-    lambdaHebb: s.lambdaHebb,
-    lambdaDecorr: s.lambdaDecorr,
-    usePred: s.usePred,
-    useHebb: s.useHebb,
-    useDecorr: s.useDecorr,
-    seed: s.seed,
-    workers: 0, // augmentation in this worker: the page's cores go to the kernels
-  };
+function configOf(settings: DemoSettings): TrainConfig {
+  const chosen = Object.fromEntries(CHOSEN_CONFIG_FIELDS.map((field) => [field, settings[field]]));
+  // augmentation in this worker (workers: 0): the page's cores go to the kernels
+  return { ...DEFAULT_TRAIN_CONFIG, ...chosen, workers: 0 };
 }
 
 async function start(settings: DemoSettings): Promise<void> {

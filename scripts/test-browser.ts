@@ -12,7 +12,6 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { buildDemo, serveDemo } from '../src/cli/demo.js';
@@ -24,6 +23,7 @@ import { CpuBackend } from '../src/tensor/backends/cpu.js';
 import { setBackend } from '../src/tensor/registry.js';
 import { DEMO_BACKENDS, type DemoBackend, type ReadoutMessage } from '../demo/protocol.js';
 import { findChromium } from './chromium-path.js';
+import { freePort } from './free-port.js';
 
 const STEPS = 20;
 /**
@@ -65,17 +65,6 @@ async function nodeLosses(): Promise<number[]> {
   await run.close();
   cpu.dispose();
   return losses;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, 'localhost', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** What the test reads in the page (demo/main.ts sets `lplDemo`). */
