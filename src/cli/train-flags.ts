@@ -258,6 +258,12 @@ export const TRAIN_FLAGS: TrainFlag[] = [
     help: 'epoch checkpoints to keep besides last.safetensors',
   },
   {
+    name: 'keep-epochs',
+    type: 'string',
+    metavar: 'LIST',
+    help: 'epochs whose checkpoints are never pruned, e.g. 10,25,50,100 (to probe them later)',
+  },
+  {
     name: 'log-every',
     type: 'int',
     min: 1,

@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     result = await trainEpochs(run, {
       outDir,
       keep: (f.keep as number | undefined) ?? 3,
+      keepEpochs: parseEpochList(f['keep-epochs'] as string | undefined),
       logEvery: (f['log-every'] as number | undefined) ?? 10,
       shouldStop: stop.requested,
       onEpochStart: (epoch, steps, first) => progress.start(`epoch ${epoch + 1}/${c.epochs}`, steps, first),
@@ -131,6 +132,18 @@ async function main(): Promise<void> {
   }
   console.log(`done: ${result.lastCheckpoint}`);
   console.log(`next: npm run probe -- --checkpoint ${result.lastCheckpoint} --avgpool`);
+}
+
+/** `--keep-epochs 10,25,50`: positive integers, comma-separated. */
+function parseEpochList(text: string | undefined): number[] {
+  if (text === undefined) return [];
+  return text.split(',').map((part) => {
+    const epoch = Number(part.trim());
+    if (!Number.isInteger(epoch) || epoch < 1) {
+      throw new CliError(`--keep-epochs: '${part}' is not an epoch number ≥ 1 (give e.g. 10,25,50)`);
+    }
+    return epoch;
+  });
 }
 
 if (!relaunchWithAllocatorSettings()) {

@@ -21,6 +21,8 @@ export interface TrainEpochsOptions {
   outDir: string;
   /** Epoch checkpoints kept besides last.safetensors. */
   keep: number;
+  /** Epochs (1-based) whose checkpoints are kept besides those `keep` counts (e.g. the ones to probe). */
+  keepEpochs?: readonly number[];
   /** A step line in log.jsonl every N steps. */
   logEvery: number;
   onEpochStart?(epoch: number, stepsPerEpoch: number, firstStep: number): void;
@@ -70,7 +72,7 @@ export async function trainEpochs(run: LplRun, opts: TrainEpochsOptions): Promis
       const summary = await meter.summary(epoch);
       log({ type: 'epoch', ...summary });
       await saveRun(run, join(opts.outDir, epochCheckpointName(run.epoch)));
-      pruneEpochCheckpoints(opts.outDir, opts.keep);
+      pruneEpochCheckpoints(opts.outDir, opts.keep, new Set(opts.keepEpochs ?? []));
       opts.onEpochEnd?.(summary);
     }
   }

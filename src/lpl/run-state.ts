@@ -57,12 +57,20 @@ export function epochCheckpointName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}.safetensors`;
 }
 
-/** Deletes all but the newest `keep` epoch checkpoints in `dir`. */
-export function pruneEpochCheckpoints(dir: string, keep: number): void {
+/**
+ * Deletes all but the newest `keep` epoch checkpoints in `dir`; those of the
+ * `milestones` epochs (1-based) are never deleted, nor counted in `keep`.
+ */
+export function pruneEpochCheckpoints(
+  dir: string,
+  keep: number,
+  milestones: ReadonlySet<number> = new Set(),
+): void {
   const { files } = platform;
   const epochFiles = files
     .listDir(dir)
     .filter((f) => /^epoch-\d+\.safetensors$/.test(f))
+    .filter((f) => !milestones.has(Number(/\d+/.exec(f)![0])))
     .sort();
   for (const f of epochFiles.slice(0, Math.max(0, epochFiles.length - keep)))
     files.remove(files.join(dir, f));

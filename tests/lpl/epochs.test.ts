@@ -25,6 +25,18 @@ const records = (dir: string) =>
     .map((line) => JSON.parse(line) as { type: string; epoch: number; step: number; layers: unknown[] });
 
 describe('trainEpochs', () => {
+  it('keeps the checkpoints of the keepEpochs epochs besides the newest `keep`', async () => {
+    const dir = join(work, 'milestones');
+    const run = new LplRun(CONFIG, dataset);
+    await trainEpochs(run, { outDir: dir, keep: 1, keepEpochs: [1], logEvery: 10 });
+    await run.close();
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.startsWith('epoch-'))
+        .sort(),
+    ).toEqual(['epoch-0001.safetensors', 'epoch-0003.safetensors']);
+  });
+
   it('trains every epoch: step and epoch records, mean losses per layer, checkpoints pruned to keep', async () => {
     const dir = join(work, 'full');
     const run = new LplRun(CONFIG, dataset);
@@ -132,6 +144,7 @@ describe('the train flag table', () => {
       'name',
       'resume',
       'keep',
+      'keep-epochs',
       'log-every',
       'help',
     ];
