@@ -10,6 +10,7 @@ import type { DataBenchResult } from './data.bench.js';
 import type { KernelRow } from './kernels.bench.js';
 import type { PeerStepResult } from './peers/tfjs.js';
 import type { StepResult } from './step.bench.js';
+import type { PytorchStepResult } from './peers/pytorch.js';
 
 export interface MachineInfo {
   cpu: string;
@@ -33,6 +34,8 @@ export interface BenchReport {
   steps: StepResult[];
   /** A tfjs peer's time for the convolutions of the same training steps (a lower bound of its step). */
   peerSteps: PeerStepResult[];
+  /** PyTorch's CPU step on the same configurations, where python3 has torch. */
+  pytorchSteps: PytorchStepResult[];
   /** What was not measured, and why. */
   notes: string[];
   data: DataBenchResult | { error: string } | null;
@@ -139,6 +142,22 @@ export function stepTable(steps: readonly StepResult[], markdown: boolean): stri
 
 /** One line per peer step: its upper bound in images/s, and how many times faster our step is. */
 function peerStepLines(report: BenchReport): string[] {
+  const pytorch = report.pytorchSteps.map((p) => {
+    const ours = report.steps.find(
+      (s) => s.config === p.config && s.backend === 'cpu' && s.batch === p.batch,
+    );
+    const ratio = ours
+      ? `; our cpu step ${ours.imagesPerSecond.toFixed(1)} images/s: ${(ours.imagesPerSecond / p.imagesPerSecond).toFixed(2)}× PyTorch's`
+      : '';
+    return (
+      `PyTorch ${p.torch} CPU (${p.threads} threads), ${p.config}, batch ${p.batch}, the whole LPL step: ` +
+      `${p.msPerStep.toFixed(0)} ms, ${p.imagesPerSecond.toFixed(1)} images/s${ratio}`
+    );
+  });
+  return [...pytorch, ...tfjsStepLines(report)];
+}
+
+function tfjsStepLines(report: BenchReport): string[] {
   return report.peerSteps.map((p) => {
     const ours = report.steps.find((s) => s.config === p.config && s.backend === 'cpu');
     const ratio = ours
@@ -188,13 +207,13 @@ export function formatReport(report: BenchReport, markdown: boolean): string {
       '',
     );
   }
-  if (report.steps.length > 0 || report.peerSteps.length > 0) {
+  if (report.steps.length > 0 || report.peerSteps.length > 0 || report.pytorchSteps.length > 0) {
     lines.push(
       markdown ? '## LPL training step' : 'LPL training step',
       '',
       ...(report.steps.length > 0 ? [stepTable(report.steps, markdown), ''] : []),
       ...peerStepLines(report).map((l) => (markdown ? `- ${l}` : l)),
-      ...(report.peerSteps.length > 0 ? [''] : []),
+      ...(report.peerSteps.length + report.pytorchSteps.length > 0 ? [''] : []),
     );
   }
   if (report.auto) {

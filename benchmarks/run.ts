@@ -32,6 +32,8 @@ import {
 import { benchStep, type StepResult } from './step.bench.js';
 import { exitWithParent, relaunchWithAllocatorSettings } from '../src/cli/relaunch.js';
 import { CpuBackend } from '../src/tensor/backends/cpu.js';
+import * as os from 'node:os';
+import { pytorchAvailable, pytorchStep } from './peers/pytorch.js';
 
 const OPTIONS = {
   quick: {
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     kernels: [],
     steps: [],
     peerSteps: [],
+    pytorchSteps: [],
     notes: [],
     data: null,
     auto: null,
@@ -147,6 +150,23 @@ async function main(): Promise<void> {
       const result: StepResult = await benchStep({ config, batch: b, backend, steps });
       report.steps.push(result);
       log(`  ${result.msPerStep.toFixed(0)} ms/step, ${result.imagesPerSecond.toFixed(1)} images/s`);
+    }
+  }
+
+  // PyTorch's CPU step on the same configurations and batch, where python3 has torch.
+  if (wants('step pytorch-cpu')) {
+    const torch = pytorchAvailable();
+    if (!torch.ok) {
+      report.notes.push(`PyTorch peer skipped: ${torch.reason}`);
+      log(`PyTorch peer skipped: ${torch.reason}`);
+    } else {
+      report.peers.push(`PyTorch ${torch.version} (CPU, benchmarks/peers/pytorch_step.py)`);
+      for (const config of quick ? [FMNIST_CONFIG] : [FMNIST_CONFIG, CIFAR_CONFIG]) {
+        log(`step: ${config.name}, batch ${stepBatch}, PyTorch ${torch.version} CPU ...`);
+        const result = pytorchStep(config, stepBatch, quick ? 2 : 5, os.availableParallelism());
+        report.pytorchSteps.push(result);
+        log(`  ${result.msPerStep.toFixed(0)} ms/step, ${result.imagesPerSecond.toFixed(1)} images/s`);
+      }
     }
   }
 
