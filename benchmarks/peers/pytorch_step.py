@@ -57,6 +57,30 @@ def decorrelation(z: torch.Tensor) -> torch.Tensor:
     return (off * off).sum() / (m * m - m)
 
 
+def layer_losses(net: torch.nn.ModuleList, x: torch.Tensor, batch: int) -> list:
+    """Each block's LPL loss for the two views stacked in x ([2B, C, H, W])."""
+    losses = []
+    h = x
+    for block in net:
+        h = block(h.detach())  # layer-local: no gradient into the block below
+        z = h.mean((2, 3))  # [2B, M]
+        z1, z2 = z[:batch], z[batch:]
+        losses.append(
+            F.mse_loss(z1, z2)
+            + 1.0 * 0.5 * (hebbian(z1, 1e-4) + hebbian(z2, 1e-4))
+            + 10.0 * 0.5 * (decorrelation(z1) + decorrelation(z2))
+        )
+    return losses
+
+
+class Encoder(torch.nn.Module):
+    """The blocks under the names src/nn/vgg.ts gives them (blocks.K.0.weight), so that its weights load."""
+
+    def __init__(self, in_channels: int, size: int, width: float):
+        super().__init__()
+        self.blocks = blocks(in_channels, size, width)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--in-channels", type=int, required=True)
@@ -70,29 +94,19 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     torch.manual_seed(24)
 
-    net = blocks(args.in_channels, args.size, args.width)
-    weights = [p for name, p in net.named_parameters() if name.endswith("weight")]
-    biases = [p for name, p in net.named_parameters() if name.endswith("bias")]
+    encoder = Encoder(args.in_channels, args.size, args.width)
+    net = encoder.blocks
+    weights = [p for name, p in encoder.named_parameters() if name.endswith("weight")]
+    biases = [p for name, p in encoder.named_parameters() if name.endswith("bias")]
     optimizer = torch.optim.Adam([{"params": weights, "weight_decay": 1.5e-6}, {"params": biases, "weight_decay": 0.0}], lr=1e-3)
     x = torch.randn(2 * args.batch, args.in_channels, args.size, args.size)
 
     def step() -> float:
         optimizer.zero_grad(set_to_none=True)
-        h = x
-        total = x.new_zeros(())
-        for block in net:
-            h = block(h.detach())  # layer-local: no gradient into the block below
-            z = h.mean((2, 3))  # [2B, M]
-            z1, z2 = z[: args.batch], z[args.batch :]
-            loss = (
-                F.mse_loss(z1, z2)
-                + 1.0 * 0.5 * (hebbian(z1, 1e-4) + hebbian(z2, 1e-4))
-                + 10.0 * 0.5 * (decorrelation(z1) + decorrelation(z2))
-            )
-            total = total + loss
+        total = sum(layer_losses(net, x, args.batch))
         total.backward()
         optimizer.step()
-        return float(total)
+        return float(total.detach())
 
     step()  # warm-up, as the bench does for ours
     started = time.perf_counter()
