@@ -106,7 +106,7 @@ export class CpuBackend extends ReferenceBackend {
   }
 
   override maxPool2d(x: HostView, p: Pool2dParams): { out: HostView; argmax: Int32Array } {
-    return isPool2x2(x, p) ? maxPool2x2(x) : super.maxPool2d(x, p);
+    return isPool2x2(x, p) ? maxPool2x2(x, this.runtime) : super.maxPool2d(x, p);
   }
 
   override maxPool2dBackward(gy: HostView, argmax: Int32Array, xShape: Shape): HostView {

@@ -13,7 +13,7 @@
  */
 import type { Conv2dParams, DType, FloatArray, HostView } from '../../backend.js';
 import { formatShape, sameShape, ShapeError, windowOutputSize, type Shape } from '../../shape.js';
-import { dtypeOf, zerosView } from '../../view.js';
+import { dtypeOf, isContiguous, zerosView } from '../../view.js';
 import { MR, NR, roundUp } from './blocking.js';
 import { copyContiguous } from './copy.js';
 import type { Heap } from './heap.js';
@@ -33,7 +33,9 @@ function geometry(xShape: Shape, wShape: Shape, p: Conv2dParams): ConvGeometry {
 
 /**
  * C = A·B for C of `rows` × images·pixels, stored per image ([images, rows, pixels],
- * i.e. NCHW) into `out`. K is the inner size.
+ * i.e. NCHW) into `out`. K is the inner size. When the kernel wrote C straight in
+ * NCHW order, `inPlace` (if given) is run on C's heap index before C is copied
+ * out, and the result is true.
  */
 function gemmPerImage(
   rt: GemmRuntime,
@@ -46,7 +48,8 @@ function gemmPerImage(
   a: MatrixSource,
   b: MatrixSource,
   out: HostView,
-): void {
+  inPlace?: (c: number) => void,
+): boolean {
   const n = images * pixels;
   const direct = rows % MR === 0 && pixels % NR === 0;
   const ldc = direct ? pixels : roundUp(n, NR);
@@ -72,18 +75,20 @@ function gemmPerImage(
     },
     dtype,
   );
+  if (direct) {
+    inPlace?.(c);
+    out.data.set(heap.data.subarray(c, c + rows * n));
+    return inPlace !== undefined;
+  }
   const src = heap.data;
   const dst = out.data;
-  if (direct) {
-    dst.set(src.subarray(c, c + rows * n));
-    return;
-  }
   // out[i, r, q] = C[r, i·pixels + q]
   for (let i = 0, d = 0; i < images; i++)
     for (let r = 0; r < rows; r++) {
       const from = c + r * ldc + i * pixels;
       for (let q = 0; q < pixels; q++) dst[d++] = src[from + q]!;
     }
+  return false;
 }
 
 /** y [N,O,OH,OW] = conv2d(x, w) + bias, and with `relu` max(0, ·) of that, in the same pass as the bias. */
@@ -101,15 +106,37 @@ export function conv2dForward(
   const out = zerosView(dtype, [g.n, g.o, g.oh, g.ow]);
   const K = g.c * g.kh * g.kw;
   if (out.data.length === 0) return out;
+  let done = !bias && !relu; // whether the bias and the ReLU have been applied
   if (K > 0) {
     const heap = rt.heap(dtype);
     heap.reset();
     const xAt = copyContiguous(heap, x);
     const wAt = copyContiguous(heap, w); // W[o, (c,kh,kw)], row-major
     const W: MatrixSource = { kind: 'strided', base: wAt, rows: g.o, cols: K, rowStride: K, colStride: 1 };
-    gemmPerImage(rt, heap, dtype, g.o, g.n, pixels, K, W, { kind: 'im2col', base: xAt, g }, out);
+    // float32: the bias and ReLU as one SIMD pass over C in the heap (wasm-passes.ts), before C is copied out
+    const simdEpilogue =
+      !done && dtype === 'float32' && pixels % 4 === 0
+        ? (c: number) => {
+            const biasAt = heap.alloc(g.o);
+            if (bias) heap.data.set(contiguousValues(bias), biasAt);
+            else heap.data.fill(0, biasAt, biasAt + g.o);
+            const pass = relu ? rt.passes.biasRelu : rt.passes.biasAdd;
+            pass(4 * c, g.n * g.o, pixels, 4 * biasAt, g.o);
+          }
+        : undefined;
+    if (gemmPerImage(rt, heap, dtype, g.o, g.n, pixels, K, W, { kind: 'im2col', base: xAt, g }, out, simdEpilogue))
+      done = true;
   }
-  if (bias || relu) addBiasRelu(out, bias, g.n, g.o, pixels, relu);
+  if (!done) addBiasRelu(out, bias, g.n, g.o, pixels, relu);
+  return out;
+}
+
+/** A 1-D view's values in order. */
+function contiguousValues(v: HostView): FloatArray {
+  const n = v.shape[0]!;
+  if (v.stride[0] === 1) return v.data.subarray(v.offset, v.offset + n);
+  const out = new (v.data instanceof Float64Array ? Float64Array : Float32Array)(n);
+  for (let i = 0; i < n; i++) out[i] = v.data[v.offset + i * v.stride[0]!]!;
   return out;
 }
 
@@ -227,7 +254,16 @@ export function conv2dReluParamGrads(
   const pixels = g.oh * g.ow;
   const gmAt = heap.alloc(g.n * g.o * pixels);
   const sums = new Float64Array(g.o);
-  maskedGradIntoHeap(gy, y, heap.data, gmAt, sums);
+  if (dtype === 'float32' && pixels % 4 === 0 && isContiguous(gy) && isContiguous(y)) {
+    // the same pass in SIMD (wasm-passes.ts) over copies of ∂L/∂y and y in the heap
+    const gyAt = copyContiguous(heap, gy);
+    const yAt = copyContiguous(heap, y);
+    const sumsAt = heap.alloc(2 * g.o); // g.o float64s
+    const heapSums = new Float64Array(heap.data.buffer, 4 * sumsAt, g.o);
+    heapSums.fill(0);
+    rt.passes.maskGrad(4 * gyAt, 4 * yAt, 4 * gmAt, g.n * g.o, pixels, g.o, 4 * sumsAt);
+    sums.set(heapSums);
+  } else maskedGradIntoHeap(gy, y, heap.data, gmAt, sums);
   if (weights > 0) weightGradGemm(rt, heap, g, xAt, gmAt, out.data);
   out.data.set(sums, weights);
   return out;

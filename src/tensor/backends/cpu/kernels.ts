@@ -14,6 +14,7 @@ import { wasm, type WasmInstance, type WasmMemory, type WasmModule } from './was
 import { encodeModule, f32x4RelaxedMadd, set, V128, v128Zero } from './wasm-encoder.js';
 import { DEFAULT_TILE, gemmMacroFunction } from './wasm-gemm.js';
 import { packFunction } from './wasm-pack.js';
+import { passFunctions } from './wasm-passes.js';
 
 /** C[i, j] (+)= Σ_{k<kc} A[i, k]·B[k, j] over packed panels; same contract as gemm_macro (wasm-gemm.ts). */
 export type MacroKernel = (
@@ -105,6 +106,28 @@ export function wasmKernels(module: WasmModule, memory: WasmMemory): Kernels {
       gemm(4 * a, 4 * b, 4 * c, mc, nc, kc, 4 * ldc, accumulate ? 1 : 0),
     pack: (w, d, kTab, kc, jTab, panels, height, width) =>
       (w === MR ? packA : packB)(4 * d, 4 * kTab, kc, 4 * jTab, panels, height, width),
+  };
+}
+
+/** The memory-bound passes of wasm-passes.ts, byte addresses in the shared heap; same contracts as there. */
+export interface Passes {
+  biasAdd(y: number, planes: number, pixels: number, bias: number, channels: number): void;
+  biasRelu(y: number, planes: number, pixels: number, bias: number, channels: number): void;
+  maskGrad(g: number, y: number, out: number, planes: number, pixels: number, channels: number, sums: number): void;
+  maxPool2x2(x: number, out: number, arg: number, planes: number, h: number, w: number, oh: number): void;
+}
+
+let passModule: WasmModule | undefined;
+/** The passes of one instance over `memory` (the main thread's; they never run in workers). */
+export function wasmPasses(memory: WasmMemory, maxPages: number): Passes {
+  passModule ??= new wasm.Module(encodeModule(passFunctions(), { initial: 1, maximum: maxPages }));
+  const instance: WasmInstance = new wasm.Instance(passModule, { env: { memory } });
+  const get = <K extends keyof Passes>(name: string) => instance.exports[name] as Passes[K];
+  return {
+    biasAdd: get<'biasAdd'>('bias_add'),
+    biasRelu: get<'biasRelu'>('bias_relu'),
+    maskGrad: get<'maskGrad'>('mask_grad'),
+    maxPool2x2: get<'maxPool2x2'>('max_pool_2x2'),
   };
 }
 

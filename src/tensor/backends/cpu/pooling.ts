@@ -3,11 +3,24 @@
  * unrolled. Same results as the reference, bit for bit: the max takes the
  * first of equal maxima (a NaN is never taken, as there), the mean sums the
  * window row by row before dividing by 4. Other windows use the reference.
+ * The max pool runs as a WebAssembly SIMD pass on the heap (wasm-passes.ts)
+ * for float32 rows of a multiple of 8; the loop here is its twin and the path
+ * for every other case. (The gradient's scatter stays a loop: a SIMD pass was
+ * slower in the training step, as its copies in and out of the heap cost more
+ * than the loop.)
  */
 import type { FloatArray, Pool2dParams, HostView } from '../../backend.js';
 import { windowOutputSize } from '../../shape.js';
 import { dtypeOf, isContiguous, zerosView } from '../../view.js';
+import { copyContiguous } from './copy.js';
+import type { GemmRuntime } from './runtime.js';
 import { mergeAxes } from './strided.js';
+
+/** Whether the SIMD pass can pool x: float32 with rows of a multiple of 8 (4 windows a vector). */
+function simdPoolable(x: HostView): boolean {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  return x.data instanceof Float32Array && W % 8 === 0 && H >= 2 && N * C > 0;
+}
 
 /** True for a 2×2 window with stride 2 over a contiguous [N,C,H,W] view. */
 export function isPool2x2(x: HostView, p: Pool2dParams): boolean {
@@ -15,12 +28,23 @@ export function isPool2x2(x: HostView, p: Pool2dParams): boolean {
 }
 
 /** y[n,c,i,j] = max of x[n,c,2i..2i+1,2j..2j+1]; argmax holds flat row-major indices into x. */
-export function maxPool2x2(x: HostView): { out: HostView; argmax: Int32Array } {
+export function maxPool2x2(x: HostView, rt?: GemmRuntime): { out: HostView; argmax: Int32Array } {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const OH = windowOutputSize(H, 2, 2, 0);
   const OW = windowOutputSize(W, 2, 2, 0);
   const out = zerosView(dtypeOf(x.data), [N, C, OH, OW]);
   const argmax = new Int32Array(N * C * OH * OW);
+  if (rt && simdPoolable(x)) {
+    const heap = rt.heap('float32');
+    heap.reset();
+    const xAt = copyContiguous(heap, x);
+    const outAt = heap.alloc(out.data.length);
+    const argAt = heap.allocInts(argmax.length);
+    rt.passes.maxPool2x2(4 * xAt, 4 * outAt, 4 * argAt, N * C, H, W, OH);
+    out.data.set(heap.data.subarray(outAt, outAt + out.data.length));
+    argmax.set(heap.ints.subarray(argAt, argAt + argmax.length));
+    return { out, argmax };
+  }
   const data: FloatArray = x.data;
   const y = out.data;
   for (let plane = 0, o = 0; plane < N * C; plane++)

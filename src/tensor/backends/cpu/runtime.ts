@@ -15,7 +15,9 @@ import {
   relaxedSimdSupported,
   typeScriptKernels,
   wasmKernels,
+  wasmPasses,
   type Kernels,
+  type Passes,
 } from './kernels.js';
 import type { WasmModule } from './wasm-api.js';
 import { WorkerPool } from './pool.js';
@@ -47,6 +49,7 @@ export class GemmRuntime {
   private readonly kernels32: Kernels;
   private readonly kernels64: Kernels;
   private pool: WorkerPool | null = null;
+  private wasmPasses: Passes | null = null;
 
   constructor(opts: CpuOptions = {}) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? (platform.sharedMemory() ? platform.cores() : 1)));
@@ -60,6 +63,12 @@ export class GemmRuntime {
     this.module = kernelModule(MAX_PAGES, this.fma);
     this.kernels32 = wasmKernels(this.module, this.heap32.memory);
     this.kernels64 = typeScriptKernels(() => this.heap64);
+  }
+
+  /** The SIMD passes over the float32 heap (wasm-passes.ts), for the main thread. */
+  get passes(): Passes {
+    this.wasmPasses ??= wasmPasses(this.heap32.memory, MAX_PAGES);
+    return this.wasmPasses;
   }
 
   heap(dtype: DType): Heap {

@@ -1,6 +1,7 @@
 /**
  * A tiny WebAssembly binary encoder: just the instructions the GEMM kernel
- * needs (i32 arithmetic, loops, f32x4 SIMD loads/stores/mul/add), no toolchain.
+ * and the passes around it need (i32 and f64 arithmetic, loops, f32x4 SIMD
+ * loads, stores, arithmetic, comparisons, masks and shuffles), no toolchain.
  *
  * Instructions are written as expressions that return their bytes, operands
  * first (WebAssembly is a stack machine), e.g.
@@ -13,6 +14,7 @@ export type Bytes = number[];
 
 /** Value types. */
 export const I32 = 0x7f;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 
 /** Unsigned LEB128: 7 bits a byte, high bit set on all but the last. */
@@ -84,6 +86,12 @@ export const f32Load = (address: Bytes, offset = 0): Bytes => cat(address, [0x2a
 export const f32Store = (address: Bytes, value: Bytes, offset = 0): Bytes =>
   cat(address, value, [0x38, 2], uleb(offset));
 export const f32Zero = (): Bytes => [0x43, 0, 0, 0, 0];
+export const f64Load = (address: Bytes, offset = 0): Bytes => cat(address, [0x2b, 3], uleb(offset));
+export const f64Store = (address: Bytes, value: Bytes, offset = 0): Bytes =>
+  cat(address, value, [0x39, 3], uleb(offset));
+export const f64Add = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0xa0]);
+/** f64.promote_f32: a float32 as a float64 (exact). */
+export const f64PromoteF32 = (a: Bytes): Bytes => cat(a, [0xbb]);
 
 // --- SIMD (prefix 0xfd) -------------------------------------------------------
 const simd = (opcode: number): Bytes => [0xfd, ...uleb(opcode)];
@@ -100,6 +108,33 @@ export const v128Store = (address: Bytes, value: Bytes, offset = 0): Bytes =>
   cat(address, value, simd(0x0b), memarg(4, offset));
 /** v128.const 0: all lanes +0. */
 export const v128Zero = (): Bytes => cat(simd(0x0c), new Array<number>(16).fill(0));
+/** v128.const: 16 bytes, little-endian lanes. */
+export const v128Const = (bytes: readonly number[]): Bytes => cat(simd(0x0c), [...bytes]);
+/** A v128.const of four float32 lanes. */
+export const f32x4Const = (lanes: readonly [number, number, number, number]): Bytes =>
+  v128Const([...new Uint8Array(Float32Array.from(lanes).buffer)]);
+/** A v128.const of four int32 lanes. */
+export const i32x4Const = (lanes: readonly [number, number, number, number]): Bytes =>
+  v128Const([...new Uint8Array(Int32Array.from(lanes).buffer)]);
+/** i8x16.shuffle: byte i of the result is byte lanes[i] of a‖b (0–15 from a, 16–31 from b). */
+export const i8x16Shuffle = (a: Bytes, b: Bytes, lanes: readonly number[]): Bytes =>
+  cat(a, b, simd(0x0d), [...lanes]);
+/** Float32 lanes i of a and j of b (4 + j) as a shuffle of whole lanes. */
+export const f32x4Shuffle = (a: Bytes, b: Bytes, lanes: readonly [number, number, number, number]): Bytes =>
+  i8x16Shuffle(
+    a,
+    b,
+    lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]),
+  );
+export const i32x4Splat = (a: Bytes): Bytes => cat(a, simd(0x11));
+export const f32x4Splat = (a: Bytes): Bytes => cat(a, simd(0x13));
+export const f32x4ExtractLane = (a: Bytes, lane: number): Bytes => cat(a, simd(0x1f), [lane]);
+/** f32x4.gt: all ones in the lanes where a > b (false where either is NaN). */
+export const f32x4Gt = (a: Bytes, b: Bytes): Bytes => cat(a, b, simd(0x44));
+export const v128And = (a: Bytes, b: Bytes): Bytes => cat(a, b, simd(0x4e));
+/** v128.bitselect: the bits of a where mask is 1, of b where it is 0. */
+export const v128Bitselect = (a: Bytes, b: Bytes, mask: Bytes): Bytes => cat(a, b, mask, simd(0x52));
+export const i32x4Add = (a: Bytes, b: Bytes): Bytes => cat(a, b, simd(0xae));
 export const f32x4Add = (a: Bytes, b: Bytes): Bytes => cat(a, b, simd(0xe4));
 export const f32x4Mul = (a: Bytes, b: Bytes): Bytes => cat(a, b, simd(0xe6));
 /**
