@@ -1,7 +1,8 @@
 /**
  * Kernel benchmark: matmul, conv2d and its two gradients at VGG-11 layer
  * shapes (shapes.ts), on every registered backend (the gpujs backend once per
- * usable gpu.js mode) and on the tfjs peers, timed by benny. Run through
+ * usable gpu.js mode) and on the peers (tfjs, peers/tfjs.ts; jax-js,
+ * peers/jaxjs.ts), timed by benny. Run through
  * benchmarks/run.ts (`npm run bench`).
  *
  * Slow cases run at a smaller batch. Some kernels take minutes a call at
@@ -22,6 +23,7 @@ import { Rng } from '../src/tensor/random.js';
 import { sizeOf } from '../src/tensor/shape.js';
 import { viewOf } from '../src/tensor/view.js';
 import type { View } from '../src/tensor/backend.js';
+import { JAXJS_PEER, jaxjsCall, useJaxjs } from './peers/jaxjs.js';
 import { TFJS_PEERS, tfjsCall, tfjsUnavailable, useTfjs, type PeerCall } from './peers/tfjs.js';
 import { batchOf, convOut, describeShape, flopsOf, withBatch, type BenchLayer } from './shapes.js';
 
@@ -30,7 +32,7 @@ export interface KernelRow {
   layer: string;
   shape: string;
   backend: string;
-  /** Whether this backend is a peer (tfjs) rather than one of ours. */
+  /** Whether this backend is a peer (tfjs, jax-js) rather than one of ours. */
   peer: boolean;
   /** FLOPs of one call at the batch that was timed. */
   flops: number;
@@ -220,6 +222,14 @@ export async function benchKernels(opts: KernelBenchOptions): Promise<KernelRow[
         continue;
       }
       await measure(r, layer, (l) => tfjsCall(kernel, l), opts);
+    }
+  }
+
+  const jaxWanted = selected(JAXJS_PEER);
+  if (jaxWanted.length > 0) {
+    opts.log(`  ${await useJaxjs()}`);
+    for (const { layer, kernel } of jaxWanted) {
+      await measure(row(JAXJS_PEER, true, kernel, layer), layer, (l) => jaxjsCall(kernel, l), opts);
     }
   }
   return rows;

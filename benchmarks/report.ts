@@ -107,6 +107,37 @@ export function kernelTable(rows: readonly KernelRow[], markdown: boolean): stri
   return table(['kernel', 'layer', 'shape', ...backends], body, markdown);
 }
 
+/**
+ * Convolution training as a training step runs it, the forward pass and the
+ * weight gradient (a detached block needs no input gradient), per conv layer
+ * that both our cpu backend and the jax-js peer timed: their time per image
+ * for the two kernels together over ours. Rows timed at a smaller batch
+ * count per image (both kernels are linear in the batch).
+ */
+export function convTrainingLines(rows: readonly KernelRow[]): string[] {
+  const msPerImage = (backend: string, kernel: string, layer: string): number | null => {
+    const r = rows.find((x) => x.backend === backend && x.kernel === kernel && x.layer === layer);
+    return r && r.ms !== null ? r.ms / r.batch : null;
+  };
+  const layers = [...new Set(rows.filter((r) => r.kernel === 'conv2d').map((r) => r.layer))];
+  const lines: string[] = [];
+  for (const layer of layers) {
+    const pair = (backend: string): number | null => {
+      const f = msPerImage(backend, 'conv2d', layer);
+      const g = msPerImage(backend, 'conv2dBackwardWeight', layer);
+      return f === null || g === null ? null : f + g;
+    };
+    const ours = pair('cpu');
+    const theirs = pair('jax-js-wasm');
+    if (ours === null || theirs === null) continue;
+    lines.push(
+      `conv training (forward + weight gradient), ${layer}: cpu ${(1000 * ours).toFixed(1)} µs/image, ` +
+        `jax-js-wasm ${(1000 * theirs).toFixed(1)} µs/image: ${(theirs / ours).toFixed(2)}× jax-js`,
+    );
+  }
+  return lines;
+}
+
 export function stepTable(steps: readonly StepResult[], markdown: boolean): string {
   const device = (s: StepResult): string =>
     s.device
@@ -201,11 +232,13 @@ export function formatReport(report: BenchReport, markdown: boolean): string {
   ];
   if (report.kernels.length > 0) {
     lines.push(
-      `${markdown ? '## ' : ''}Kernels: GFLOP/s; for ours, (ratio to the best tfjs peer); † timed at a smaller batch (see notes)`,
+      `${markdown ? '## ' : ''}Kernels: GFLOP/s; for ours, (ratio to the best peer); † timed at a smaller batch (see notes)`,
       '',
       kernelTable(report.kernels, markdown),
       '',
     );
+    const training = convTrainingLines(report.kernels);
+    if (training.length > 0) lines.push(...training.map((l) => (markdown ? `- ${l}` : l)), '');
   }
   if (report.steps.length > 0 || report.peerSteps.length > 0 || report.pytorchSteps.length > 0) {
     lines.push(

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: kernels (matmul, conv2d and both gradients) at VGG-11
- * layer shapes on every backend and gpu.js mode beside tfjs-backend-cpu and
- * tfjs-backend-wasm; a full LPL training step with the share of time spent in
- * those kernels; and data loading + augmentation of a 1024-image batch.
+ * layer shapes on every backend and gpu.js mode beside tfjs-backend-cpu,
+ * tfjs-backend-wasm and jax-js's wasm device; a full LPL training step with
+ * the share of time spent in those kernels, beside PyTorch's CPU step where
+ * python3 has torch; and data loading + augmentation of a 1024-image batch.
  *
  *   npm run bench                      full run (batch 256; many minutes)
  *   npm run bench -- --quick           about a minute (batch 32, fewer layers)
@@ -33,6 +34,7 @@ import { benchStep, type StepResult } from './step.bench.js';
 import { exitWithParent, relaunchWithAllocatorSettings } from '../src/cli/relaunch.js';
 import { CpuBackend } from '../src/tensor/backends/cpu.js';
 import * as os from 'node:os';
+import { JAXJS_PEER, useJaxjs } from './peers/jaxjs.js';
 import { pytorchAvailable, pytorchStep } from './peers/pytorch.js';
 
 const OPTIONS = {
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
     if (!report.kernels.some((r) => r.backend === peer)) continue;
     report.peers.push(await useTfjs(peer));
   }
+  if (report.kernels.some((r) => r.backend === JAXJS_PEER)) report.peers.push(await useJaxjs());
 
   // The training step: the default backend, and in a full run also gpu.js's default mode (at a
   // batch of at most 32 and 2 steps: a step at batch 256 takes minutes there).

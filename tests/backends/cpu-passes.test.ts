@@ -27,7 +27,8 @@ function values(shape: number[], rng: Rng, opts: { levels?: number; specials?: n
     const u = rng.uniform(-1, 1);
     return levels > 0 ? Math.round(u * levels) / levels : u;
   });
-  for (let s = 0; s < (opts.specials ?? 0); s++) data[rng.nextUint32() % size] = SPECIALS[s % SPECIALS.length]!;
+  for (let s = 0; s < (opts.specials ?? 0); s++)
+    data[rng.nextUint32() % size] = SPECIALS[s % SPECIALS.length]!;
   return viewOf(data, shape);
 }
 
@@ -40,7 +41,12 @@ describe('cpu SIMD passes', () => {
   it('2×2 max pool: the values and argmax of the reference, ties, NaN, ±0 and ±∞ included', () => {
     const rng = new Rng(11);
     // W % 8 = 0 takes the SIMD pass; H odd drops the last row; W = 12 takes the loops
-    for (const shape of [[2, 3, 6, 16], [1, 2, 5, 8], [3, 1, 4, 32], [2, 2, 4, 12]]) {
+    for (const shape of [
+      [2, 3, 6, 16],
+      [1, 2, 5, 8],
+      [3, 1, 4, 32],
+      [2, 2, 4, 12],
+    ]) {
       for (const levels of [0, 2]) {
         const x = values(shape, rng, { levels, specials: 40 });
         const mine = cpu.maxPool2d(x, POOL);

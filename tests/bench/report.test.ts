@@ -1,6 +1,7 @@
-/** The bench report's lines for the PyTorch peer: its step, and our cpu step's ratio to it. */
+/** The bench report's lines for the peers: PyTorch's step and our cpu step's ratio to it; conv training beside jax-js. */
 import { describe, expect, it } from 'vitest';
-import { formatReport, type BenchReport } from '../../benchmarks/report.js';
+import { convTrainingLines, formatReport, type BenchReport } from '../../benchmarks/report.js';
+import type { KernelRow } from '../../benchmarks/kernels.bench.js';
 import type { StepResult } from '../../benchmarks/step.bench.js';
 
 const ours = {
@@ -62,5 +63,40 @@ describe('bench report: the PyTorch peer', () => {
 
   it('gives no ratio against a step of another batch', () => {
     expect(formatReport(report(32), true)).not.toContain("PyTorch's");
+  });
+});
+
+describe('conv training lines', () => {
+  const row = (backend: string, kernel: string, batch: number, ms: number) =>
+    ({
+      kernel,
+      layer: 'cifar32-w0.5 b2',
+      shape: '',
+      backend,
+      peer: backend !== 'cpu',
+      flops: 1,
+      batch,
+      ms,
+      gflops: 1,
+      samples: 3,
+    }) as KernelRow;
+
+  it('compares forward + weight gradient per image, a peer timed at a smaller batch included', () => {
+    const rows = [
+      row('cpu', 'conv2d', 256, 100), // 0.39 ms/image
+      row('cpu', 'conv2dBackwardWeight', 256, 156), // 0.61 ms/image: 1 ms/image together
+      row('cpu', 'conv2dBackwardInput', 256, 1000), // not part of training a detached block
+      row('jax-js-wasm', 'conv2d', 4, 20), // 5 ms/image
+      row('jax-js-wasm', 'conv2dBackwardWeight', 4, 20), // 5 ms/image
+    ];
+    expect(convTrainingLines(rows)).toEqual([
+      'conv training (forward + weight gradient), cifar32-w0.5 b2: cpu 1000.0 µs/image, jax-js-wasm 10000.0 µs/image: 10.00× jax-js',
+    ]);
+  });
+
+  it('says nothing for a layer one side did not time', () => {
+    expect(
+      convTrainingLines([row('cpu', 'conv2d', 256, 100), row('cpu', 'conv2dBackwardWeight', 256, 156)]),
+    ).toEqual([]);
   });
 });

@@ -124,7 +124,21 @@ export function conv2dForward(
             pass(4 * c, g.n * g.o, pixels, 4 * biasAt, g.o);
           }
         : undefined;
-    if (gemmPerImage(rt, heap, dtype, g.o, g.n, pixels, K, W, { kind: 'im2col', base: xAt, g }, out, simdEpilogue))
+    if (
+      gemmPerImage(
+        rt,
+        heap,
+        dtype,
+        g.o,
+        g.n,
+        pixels,
+        K,
+        W,
+        { kind: 'im2col', base: xAt, g },
+        out,
+        simdEpilogue,
+      )
+    )
       done = true;
   }
   if (!done) addBiasRelu(out, bias, g.n, g.o, pixels, relu);

@@ -113,7 +113,15 @@ export function wasmKernels(module: WasmModule, memory: WasmMemory): Kernels {
 export interface Passes {
   biasAdd(y: number, planes: number, pixels: number, bias: number, channels: number): void;
   biasRelu(y: number, planes: number, pixels: number, bias: number, channels: number): void;
-  maskGrad(g: number, y: number, out: number, planes: number, pixels: number, channels: number, sums: number): void;
+  maskGrad(
+    g: number,
+    y: number,
+    out: number,
+    planes: number,
+    pixels: number,
+    channels: number,
+    sums: number,
+  ): void;
   maxPool2x2(x: number, out: number, arg: number, planes: number, h: number, w: number, oh: number): void;
 }
 

@@ -142,7 +142,17 @@ function maskGradFunction(): WasmFunction {
 
 /** Loops over planes, output rows and blocks of 4 output columns; `block` sees e, the element index of its top-left input. */
 function windowLoops(
-  locals: { planes: number; h: number; w: number; oh: number; plane: number; row: number; e: number; end: number; planeStart: number },
+  locals: {
+    planes: number;
+    h: number;
+    w: number;
+    oh: number;
+    plane: number;
+    row: number;
+    e: number;
+    end: number;
+    planeStart: number;
+  },
   block: Bytes[],
 ): Bytes[] {
   const { planes, h, w, oh, plane, row, e, end, planeStart } = locals;
