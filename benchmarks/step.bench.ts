@@ -54,6 +54,8 @@ export interface StepBenchOptions {
   batch: number;
   backend: Backend;
   steps: number;
+  /** Called just before the first timed step and just after the last (a profiler's window). */
+  onTimed?: (phase: 'start' | 'end') => void;
 }
 
 /** N random uint8 images of the config's shape, as a data set (labels all 0). */
@@ -104,6 +106,7 @@ export function benchStep(opts: StepBenchOptions): Promise<StepResult> {
     const before = stats ? { ...stats } : null;
     const times: number[] = [];
     const freshMB: number[] = [];
+    opts.onTimed?.('start');
     for (let s = 0; s < opts.steps; s++) {
       const input = nextBatch(run);
       const faults = process.resourceUsage().minorPageFault;
@@ -112,6 +115,7 @@ export function benchStep(opts: StepBenchOptions): Promise<StepResult> {
       times.push(performance.now() - start);
       freshMB.push(((process.resourceUsage().minorPageFault - faults) * 4096) / 2 ** 20);
     }
+    opts.onTimed?.('end');
     const totalMs = times.reduce((a, b) => a + b, 0);
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const msPerStep = median(times);

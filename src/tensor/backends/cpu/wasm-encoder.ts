@@ -174,6 +174,7 @@ export function encodeModule(functions: WasmFunction[], memoryPages: { initial: 
     uleb(memoryPages.maximum),
   );
   const exports = functions.map((f, i) => cat(name(f.name), [0x00], uleb(i)));
+  const functionNames = vec(functions.map((f, i) => cat(uleb(i), name(f.name))));
   const bodies = functions.map((f) => {
     // locals are declared as runs of (count, type)
     const runs: Bytes[] = [];
@@ -194,6 +195,8 @@ export function encodeModule(functions: WasmFunction[], memoryPages: { initial: 
       section(3, vec(functions.map((_, i) => uleb(i)))),
       section(7, vec(exports)),
       section(10, vec(bodies)),
+      // custom section "name", subsection 1 (function names): profilers and stack traces show these
+      section(0, cat(name('name'), [1], uleb(functionNames.length), functionNames)),
     ),
   );
 }
