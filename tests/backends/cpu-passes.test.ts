@@ -2,9 +2,9 @@
  * The cpu backend's SIMD passes (src/tensor/backends/cpu/wasm-passes.ts) give
  * the bits of the TypeScript loops they stand in for: the convolution's bias
  * and ReLU, the masked gradient and bias gradient of conv2dRelu, and the 2×2
- * max pool. Inputs hold NaN, ±0, ±∞ and ties; shapes take
- * the SIMD path (rows of a multiple of 8, pixels of a multiple of 4) and the
- * loops' path side by side.
+ * max pool. Inputs hold NaN, ±0, ±∞ and ties; the shapes give rows of a
+ * multiple of 4 (vectors only) and rows with a remainder (vectors, then
+ * single floats).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, type Conv2dParams, type HostView } from '../../src/index.js';
@@ -59,10 +59,11 @@ describe('cpu SIMD passes', () => {
     }
   });
 
-  it('conv2d bias and ReLU: y = relu(fround(conv + b)), NaN and −0 to +0, on both paths', () => {
+  it('conv2d bias and ReLU: y = relu(fround(conv + b)), NaN and −0 to +0, in place and reordered', () => {
     const rng = new Rng(14);
     const p: Conv2dParams = { stride: [1, 1], padding: [1, 1] };
-    // [8 channels, 8×8 pixels]: C written in NCHW order, the SIMD pass; [6 channels, 5×5]: the loop
+    // [8 channels, 8×8 pixels]: C written in NCHW order, the pass in place; [6 channels, 5×5]: C
+    // reordered by the pass, 25 pixels a row (6 vectors and 1 float)
     for (const [o, hw] of [
       [8, 8],
       [6, 5],
@@ -86,7 +87,7 @@ describe('cpu SIMD passes', () => {
     }
   });
 
-  it('conv2dRelu parameter gradients: [weight gradient of g·[y > 0], Σ g·[y > 0]] exactly, on both paths', () => {
+  it('conv2dRelu parameter gradients: [weight gradient of g·[y > 0], Σ g·[y > 0]] exactly, rows with and without a remainder', () => {
     const rng = new Rng(15);
     const p: Conv2dParams = { stride: [1, 1], padding: [1, 1] };
     for (const hw of [8, 5]) {

@@ -31,11 +31,18 @@ function geometry(xShape: Shape, wShape: Shape, p: Conv2dParams): ConvGeometry {
   return { n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow };
 }
 
+/** What is done to C as it is stored: y = C + bias[row], then max(0, y) with `relu`. */
+interface Epilogue {
+  bias: HostView | null;
+  relu: boolean;
+}
+
 /**
  * C = A·B for C of `rows` × images·pixels, stored per image ([images, rows, pixels],
- * i.e. NCHW) into `out`. K is the inner size. When the kernel wrote C straight in
- * NCHW order, `inPlace` (if given) is run on C's heap index before C is copied
- * out, and the result is true.
+ * i.e. NCHW) into `out`. K is the inner size. For float32, C is reordered (when the
+ * kernel could not write it in NCHW order) and given the epilogue in one SIMD pass
+ * (wasm-passes.ts rows_*), and the result is true; float64 reorders with a loop and
+ * leaves the epilogue to the caller (false).
  */
 function gemmPerImage(
   rt: GemmRuntime,
@@ -48,7 +55,7 @@ function gemmPerImage(
   a: MatrixSource,
   b: MatrixSource,
   out: HostView,
-  inPlace?: (c: number) => void,
+  epilogue: Epilogue | null,
 ): boolean {
   const n = images * pixels;
   const direct = rows % MR === 0 && pixels % NR === 0;
@@ -75,10 +82,30 @@ function gemmPerImage(
     },
     dtype,
   );
+  if (dtype === 'float32' && (epilogue || !direct)) {
+    const mode = !epilogue ? 'copy' : epilogue.relu ? 'relu' : 'add';
+    const biasAt = heap.alloc(rows);
+    if (epilogue?.bias) heap.data.set(contiguousValues(epilogue.bias), biasAt);
+    else heap.data.fill(0, biasAt, biasAt + rows); // relu alone adds +0, as addBiasRelu does
+    const dst = direct ? c : heap.alloc(rows * n); // in place, or reordered into NCHW
+    // C[r, i·pixels + q] is at c + r·ldc + i·pixels + q
+    rt.passes.rows(
+      mode,
+      4 * c,
+      4 * ldc,
+      4 * (direct ? rows * pixels : pixels),
+      4 * dst,
+      images,
+      rows,
+      pixels,
+      4 * biasAt,
+    );
+    out.data.set(heap.data.subarray(dst, dst + rows * n));
+    return true;
+  }
   if (direct) {
-    inPlace?.(c);
     out.data.set(heap.data.subarray(c, c + rows * n));
-    return inPlace !== undefined;
+    return false;
   }
   const src = heap.data;
   const dst = out.data;
@@ -106,40 +133,16 @@ export function conv2dForward(
   const out = zerosView(dtype, [g.n, g.o, g.oh, g.ow]);
   const K = g.c * g.kh * g.kw;
   if (out.data.length === 0) return out;
-  let done = !bias && !relu; // whether the bias and the ReLU have been applied
+  const epilogue = bias || relu ? { bias, relu } : null;
+  let done = epilogue === null; // whether the bias and the ReLU have been applied
   if (K > 0) {
     const heap = rt.heap(dtype);
     heap.reset();
     const xAt = copyContiguous(heap, x);
     const wAt = copyContiguous(heap, w); // W[o, (c,kh,kw)], row-major
     const W: MatrixSource = { kind: 'strided', base: wAt, rows: g.o, cols: K, rowStride: K, colStride: 1 };
-    // float32: the bias and ReLU as one SIMD pass over C in the heap (wasm-passes.ts), before C is copied out
-    const simdEpilogue =
-      !done && dtype === 'float32' && pixels % 4 === 0
-        ? (c: number) => {
-            const biasAt = heap.alloc(g.o);
-            if (bias) heap.data.set(contiguousValues(bias), biasAt);
-            else heap.data.fill(0, biasAt, biasAt + g.o);
-            const pass = relu ? rt.passes.biasRelu : rt.passes.biasAdd;
-            pass(4 * c, g.n * g.o, pixels, 4 * biasAt, g.o);
-          }
-        : undefined;
-    if (
-      gemmPerImage(
-        rt,
-        heap,
-        dtype,
-        g.o,
-        g.n,
-        pixels,
-        K,
-        W,
-        { kind: 'im2col', base: xAt, g },
-        out,
-        simdEpilogue,
-      )
-    )
-      done = true;
+    const im2col: MatrixSource = { kind: 'im2col', base: xAt, g };
+    if (gemmPerImage(rt, heap, dtype, g.o, g.n, pixels, K, W, im2col, out, epilogue)) done = true;
   }
   if (!done) addBiasRelu(out, bias, g.n, g.o, pixels, relu);
   return out;
@@ -214,7 +217,7 @@ export function conv2dInputGrad(
       for (let t = 0; t < taps; t++)
         data[wtAt + c * K + o * taps + t] = data[wAt + (o * g.c + c) * taps + t]!;
   const Wt: MatrixSource = { kind: 'strided', base: wtAt, rows: g.c, cols: K, rowStride: K, colStride: 1 };
-  gemmPerImage(rt, heap, dtype, g.c, g.n, g.h * g.w, K, Wt, { kind: 'convT', base: gyAt, g }, out);
+  gemmPerImage(rt, heap, dtype, g.c, g.n, g.h * g.w, K, Wt, { kind: 'convT', base: gyAt, g }, out, null);
   return out;
 }
 
@@ -268,7 +271,7 @@ export function conv2dReluParamGrads(
   const pixels = g.oh * g.ow;
   const gmAt = heap.alloc(g.n * g.o * pixels);
   const sums = new Float64Array(g.o);
-  if (dtype === 'float32' && pixels % 4 === 0 && isContiguous(gy) && isContiguous(y)) {
+  if (dtype === 'float32' && isContiguous(gy) && isContiguous(y)) {
     // the same pass in SIMD (wasm-passes.ts) over copies of ∂L/∂y and y in the heap
     const gyAt = copyContiguous(heap, gy);
     const yAt = copyContiguous(heap, y);

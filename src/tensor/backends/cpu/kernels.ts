@@ -111,8 +111,17 @@ export function wasmKernels(module: WasmModule, memory: WasmMemory): Kernels {
 
 /** The memory-bound passes of wasm-passes.ts, byte addresses in the shared heap; same contracts as there. */
 export interface Passes {
-  biasAdd(y: number, planes: number, pixels: number, bias: number, channels: number): void;
-  biasRelu(y: number, planes: number, pixels: number, bias: number, channels: number): void;
+  rows(
+    mode: 'copy' | 'add' | 'relu',
+    src: number,
+    rowStride: number,
+    groupStride: number,
+    dst: number,
+    groups: number,
+    rows: number,
+    pixels: number,
+    bias: number,
+  ): void;
   maskGrad(
     g: number,
     y: number,
@@ -122,20 +131,29 @@ export interface Passes {
     channels: number,
     sums: number,
   ): void;
-  maxPool2x2(x: number, out: number, arg: number, planes: number, h: number, w: number, oh: number): void;
+  maxPool2x2(
+    x: number,
+    out: number,
+    arg: number,
+    planes: number,
+    h: number,
+    w: number,
+    oh: number,
+    ow: number,
+  ): void;
 }
 
 let passModule: WasmModule | undefined;
 /** The passes of one instance over `memory` (the main thread's; they never run in workers). */
 export function wasmPasses(memory: WasmMemory, maxPages: number): Passes {
   passModule ??= new wasm.Module(encodeModule(passFunctions(), { initial: 1, maximum: maxPages }));
-  const instance: WasmInstance = new wasm.Instance(passModule, { env: { memory } });
-  const get = <K extends keyof Passes>(name: string) => instance.exports[name] as Passes[K];
+  const { exports } = new wasm.Instance(passModule, { env: { memory } });
+  type Fn = (...args: number[]) => void;
+  const rows = { copy: exports.rows_copy as Fn, add: exports.rows_add as Fn, relu: exports.rows_relu as Fn };
   return {
-    biasAdd: get<'biasAdd'>('bias_add'),
-    biasRelu: get<'biasRelu'>('bias_relu'),
-    maskGrad: get<'maskGrad'>('mask_grad'),
-    maxPool2x2: get<'maxPool2x2'>('max_pool_2x2'),
+    rows: (mode, ...args) => rows[mode](...args),
+    maskGrad: exports.mask_grad as Passes['maskGrad'],
+    maxPool2x2: exports.max_pool_2x2 as Passes['maxPool2x2'],
   };
 }
 

@@ -3,9 +3,8 @@
  * unrolled. Same results as the reference, bit for bit: the max takes the
  * first of equal maxima (a NaN is never taken, as there), the mean sums the
  * window row by row before dividing by 4. Other windows use the reference.
- * The max pool runs as a WebAssembly SIMD pass on the heap (wasm-passes.ts)
- * for float32 rows of a multiple of 8; the loop here is its twin and the path
- * for every other case. (The gradient's scatter stays a loop: a SIMD pass was
+ * The float32 max pool runs as a WebAssembly SIMD pass on the heap
+ * (wasm-passes.ts); the loop here is its twin and the float64 path. (The gradient's scatter stays a loop: a SIMD pass was
  * slower in the training step, as its copies in and out of the heap cost more
  * than the loop.)
  */
@@ -16,10 +15,10 @@ import { copyContiguous } from './copy.js';
 import type { GemmRuntime } from './runtime.js';
 import { mergeAxes } from './strided.js';
 
-/** Whether the SIMD pass can pool x: float32 with rows of a multiple of 8 (4 windows a vector). */
+/** Whether the SIMD pass can pool x: float32 with at least one window. */
 function simdPoolable(x: HostView): boolean {
   const [N, C, H, W] = x.shape as [number, number, number, number];
-  return x.data instanceof Float32Array && W % 8 === 0 && H >= 2 && N * C > 0;
+  return x.data instanceof Float32Array && W >= 2 && H >= 2 && N * C > 0;
 }
 
 /** True for a 2×2 window with stride 2 over a contiguous [N,C,H,W] view. */
@@ -40,7 +39,7 @@ export function maxPool2x2(x: HostView, rt?: GemmRuntime): { out: HostView; argm
     const xAt = copyContiguous(heap, x);
     const outAt = heap.alloc(out.data.length);
     const argAt = heap.allocInts(argmax.length);
-    rt.passes.maxPool2x2(4 * xAt, 4 * outAt, 4 * argAt, N * C, H, W, OH);
+    rt.passes.maxPool2x2(4 * xAt, 4 * outAt, 4 * argAt, N * C, H, W, OH, OW);
     out.data.set(heap.data.subarray(outAt, outAt + out.data.length));
     argmax.set(heap.ints.subarray(argAt, argAt + argmax.length));
     return { out, argmax };

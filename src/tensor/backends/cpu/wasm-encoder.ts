@@ -14,6 +14,7 @@ export type Bytes = number[];
 
 /** Value types. */
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 
@@ -86,6 +87,16 @@ export const f32Load = (address: Bytes, offset = 0): Bytes => cat(address, [0x2a
 export const f32Store = (address: Bytes, value: Bytes, offset = 0): Bytes =>
   cat(address, value, [0x38, 2], uleb(offset));
 export const f32Zero = (): Bytes => [0x43, 0, 0, 0, 0];
+export const i32Store = (address: Bytes, value: Bytes, offset = 0): Bytes =>
+  cat(address, value, [0x36, 2], uleb(offset));
+/** f32.const: a float32, little-endian. */
+export const f32Const = (value: number): Bytes => [0x43, ...new Uint8Array(Float32Array.of(value).buffer)];
+export const f32Add = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x92]);
+export const f32Mul = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x94]);
+/** f32.gt: 1 where a > b, 0 otherwise (and where either is NaN). */
+export const f32Gt = (a: Bytes, b: Bytes): Bytes => cat(a, b, [0x5e]);
+/** select: a when cond ≠ 0, else b (any one value type). */
+export const select = (a: Bytes, b: Bytes, cond: Bytes): Bytes => cat(a, b, cond, [0x1b]);
 export const f64Load = (address: Bytes, offset = 0): Bytes => cat(address, [0x2b, 3], uleb(offset));
 export const f64Store = (address: Bytes, value: Bytes, offset = 0): Bytes =>
   cat(address, value, [0x39, 3], uleb(offset));
