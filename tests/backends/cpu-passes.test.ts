@@ -90,11 +90,16 @@ describe('cpu SIMD passes', () => {
   it('conv2dRelu parameter gradients: [weight gradient of g·[y > 0], Σ g·[y > 0]] exactly, rows with and without a remainder', () => {
     const rng = new Rng(15);
     const p: Conv2dParams = { stride: [1, 1], padding: [1, 1] };
-    for (const hw of [8, 5]) {
-      const x = values([2, 3, hw, hw], rng);
+    // 8 images of 32×32: the weight gradient summed in 4 groups of images (conv.ts weightGradGroups)
+    for (const [n, hw] of [
+      [2, 8],
+      [2, 5],
+      [8, 32],
+    ] as const) {
+      const x = values([n, 3, hw, hw], rng);
       const wShape = [4, 3, 3, 3];
-      const gy = values([2, 4, hw, hw], rng, { specials: 8 });
-      const y = values([2, 4, hw, hw], rng, { levels: 2, specials: 8 });
+      const gy = values([n, 4, hw, hw], rng, { specials: 8 });
+      const y = values([n, 4, hw, hw], rng, { levels: 2, specials: 8 });
       const masked = cpu.reluBackward(gy, y);
       const expected = [
         ...bits(cpu.conv2dBackwardWeight(x, masked, wShape, p)),

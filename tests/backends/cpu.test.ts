@@ -22,6 +22,7 @@ import { GemmRuntime } from '../../src/tensor/backends/cpu/runtime.js';
 import { WorkerPool } from '../../src/tensor/backends/cpu/pool.js';
 import { kernelModule, relaxedSimdSupported } from '../../src/tensor/backends/cpu/kernels.js';
 import { MAX_PAGES } from '../../src/tensor/backends/cpu/heap.js';
+import { weightGradGroups } from '../../src/tensor/backends/cpu/conv.js';
 
 const reference = new ReferenceBackend();
 const wasm = wasmApi as typeof wasmApi & { validate(bytes: Uint8Array): boolean };
@@ -62,8 +63,28 @@ function heavyKernels(b: CpuBackend, seed: number): Uint32Array[] {
     b.conv2dBackwardWeight(x, gy, w.shape, p),
     b.conv2dBackwardInput(gy2, w, x.shape, p2),
     b.conv2dBackwardWeight(x, gy2, w.shape, p2),
+    // 8 images of 32×32 pixels: the weight gradient's sum cut into 4 groups of images (weightGradGroups)
+    b.conv2dBackwardWeight(grouped.x, grouped.gy, grouped.wShape, p),
   ].map(bits);
 }
+
+const grouped = (() => {
+  const rng = new Rng(17);
+  return { x: rand([8, 3, 32, 32], rng), gy: rand([8, 5, 32, 32], rng), wShape: [5, 3, 3, 3] };
+})();
+
+describe('cpu backend: the weight gradient summed in groups of images', () => {
+  it('cuts the batch into 4 groups where each sums over 2,048 pixels or more, and agrees with the reference', () => {
+    const g = { n: 8, c: 3, h: 32, w: 32, o: 5, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, oh: 32, ow: 32 };
+    expect(weightGradGroups(g)).toBe(4);
+    expect(weightGradGroups({ ...g, n: 6 })).toBe(1);
+    expect(weightGradGroups({ ...g, oh: 8, ow: 8 })).toBe(1);
+    const p: Conv2dParams = { stride: [1, 1], padding: [1, 1] };
+    const mine = copyToArray(two.conv2dBackwardWeight(grouped.x, grouped.gy, grouped.wShape, p));
+    const ref = copyToArray(reference.conv2dBackwardWeight(grouped.x, grouped.gy, grouped.wShape, p));
+    mine.forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(ref[i]!))));
+  });
+});
 
 describe('cpu backend: fused multiply-add', () => {
   const variants = relaxedSimdSupported() ? [false, true] : [false];

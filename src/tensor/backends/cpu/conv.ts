@@ -320,7 +320,25 @@ function maskedGradIntoHeap(
     }
 }
 
-/** dW [O, C·KH·KW] = G[o, (n,p)] · im2colᵀ, with x and ∂L/∂y row-major in the heap, written into dst[0..O·C·KH·KW). */
+/**
+ * Into how many groups of images the weight gradient's sum over the batch is
+ * cut: 4 when the batch divides by 4 and each group still sums over at least
+ * 2,048 pixels, else 1. A thread splits C by rows or columns and packs the
+ * other operand whole, which for dW (an O × C·KH·KW matrix summed over
+ * batch·pixels) is a big one; with the sum cut into groups, the threads share
+ * the groups and each packs only its own groups' operands. The count depends
+ * on the shapes alone, so results stay the same for any number of threads.
+ */
+export function weightGradGroups(g: ConvGeometry): number {
+  const GROUPS = 4;
+  return g.n % GROUPS === 0 && (g.n / GROUPS) * g.oh * g.ow >= 2048 ? GROUPS : 1;
+}
+
+/**
+ * dW [O, C·KH·KW] = G[o, (n,p)] · im2colᵀ, with x and ∂L/∂y row-major in the heap, written into
+ * dst[0..O·C·KH·KW). With weightGradGroups(g) = P > 1, the GEMM is a batch of P products over
+ * consecutive groups of n/P images, and dW = Σ_t dW_t, added in group order.
+ */
 function weightGradGemm(
   rt: GemmRuntime,
   heap: Heap,
@@ -330,32 +348,57 @@ function weightGradGemm(
   dst: FloatArray,
 ): void {
   const dtype: DType = heap.data instanceof Float64Array ? 'float64' : 'float32';
-  const K = g.n * g.oh * g.ow;
+  const groups = weightGradGroups(g);
+  const part: ConvGeometry = { ...g, n: g.n / groups }; // the images of one group
+  const K = part.n * g.oh * g.ow;
   const N = g.c * g.kh * g.kw;
   // dW is row-major [O, N]: written in place when N % NR = 0 (padded rows land past its end).
   const ldc = roundUp(N, NR);
-  const c = heap.alloc(roundUp(g.o, MR) * ldc);
-  const plan = rt.plan(dtype, 2 * g.o * N * K);
+  const cBatchStride = roundUp(g.o, MR) * ldc;
+  const c = heap.alloc(groups * cBatchStride);
+  // group t's ∂L/∂y and x start t·n/P images in
+  let aOffsets = -1;
+  let bOffsets = -1;
+  if (groups > 1) {
+    aOffsets = heap.allocInts(groups);
+    bOffsets = heap.allocInts(groups);
+    for (let t = 0; t < groups; t++) {
+      heap.ints[aOffsets + t] = t * part.n * g.o * g.oh * g.ow;
+      heap.ints[bOffsets + t] = t * part.n * g.c * g.h * g.w;
+    }
+  }
+  const plan = rt.plan(dtype, 2 * g.o * N * K * groups);
   rt.run(
     {
       m: g.o,
       n: N,
       k: K,
-      a: { kind: 'channels', base: gyAt, g },
-      b: { kind: 'im2colT', base: xAt, g },
+      a: { kind: 'channels', base: gyAt, g: part },
+      b: { kind: 'im2colT', base: xAt, g: part },
       c,
       ldc,
-      cBatchStride: 0,
+      cBatchStride,
       groupCols: 0,
       groupStride: 0,
-      batch: 1,
-      aOffsets: -1,
-      bOffsets: -1,
+      batch: groups,
+      aOffsets,
+      bOffsets,
       splitRows: g.o > N,
       ...plan,
     },
     dtype,
   );
+  if (groups > 1) {
+    // dW[o, q] = Σ_t dW_t[o, q], in float64 in group order, rounded once
+    const src = heap.data;
+    for (let o = 0, d = 0; o < g.o; o++)
+      for (let q = 0; q < N; q++) {
+        let sum = 0;
+        for (let t = 0; t < groups; t++) sum += src[c + t * cBatchStride + o * ldc + q]!;
+        dst[d++] = sum;
+      }
+    return;
+  }
   const src = heap.data;
   if (ldc === N) dst.set(src.subarray(c, c + g.o * N));
   else for (let o = 0, d = 0; o < g.o; o++) for (let q = 0; q < N; q++) dst[d++] = src[c + o * ldc + q]!;
