@@ -9,7 +9,7 @@
  * until none is left, so a thread slowed by other processes takes fewer.
  * Chunks are one per thread, or NC columns when there are many more columns
  * (a B block is packed per NC columns anyway, so smaller chunks cost no
- * extra packing). A split never cuts the k sum and each element of C is
+ * extra packing), and never more than one batch item. A split never cuts the k sum and each element of C is
  * computed whole by one thread, so the result does not depend on the number
  * of threads nor on which thread took which chunk.
  */
@@ -125,10 +125,17 @@ export function decodeJob(ints: Int32Array, at: number): GemmJob {
 const withOffset = (s: MatrixSource, offset: number): MatrixSource =>
   offset === 0 ? s : { ...s, base: s.base + offset };
 
-/** Units (panels) in one chunk of the job's split. */
+/**
+ * Units (panels) in one chunk of the job's split: one per thread, at most NC
+ * columns, and in a batch at most one item. A chunk inside one item packs only
+ * that item's operands, which every item needs packed anyway, so a batch of a
+ * few items is handed out item by item and a thread that finishes early takes
+ * the next one instead of waiting.
+ */
 function chunkUnits(job: GemmJob, units: number): number {
   const even = Math.ceil(units / job.threads);
-  return job.splitRows ? even : Math.min(even, NC / NR);
+  const perItem = job.batch > 1 ? Math.min(even, units / job.batch) : even;
+  return job.splitRows ? perItem : Math.min(perItem, NC / NR);
 }
 
 /**
