@@ -4,9 +4,9 @@
  * first of equal maxima (a NaN is never taken, as there), the mean sums the
  * window row by row before dividing by 4. Other windows use the reference.
  * The float32 max pool runs as a WebAssembly SIMD pass on the heap
- * (wasm-passes.ts); the loop here is its twin and the float64 path. (The gradient's scatter stays a loop: a SIMD pass was
- * slower in the training step, as its copies in and out of the heap cost more
- * than the loop.)
+ * (wasm-passes.ts); the loop here is its twin and the float64 path. The
+ * gradient's scatter stays a loop: a SIMD pass was slower in the training
+ * step, as its copies in and out of the heap cost more than the loop.
  */
 import type { FloatArray, Pool2dParams, HostView } from '../../backend.js';
 import { windowOutputSize } from '../../shape.js';
