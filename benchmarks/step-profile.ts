@@ -49,7 +49,7 @@ const KINDS: { kind: string; test: (fn: string, url: string) => boolean }[] = [
   },
   {
     kind: 'SIMD passes (wasm-passes.ts)',
-    test: (fn) => /^(bias_add|bias_relu|mask_grad|max_pool_2x2)$/.test(fn),
+    test: (fn) => /^(rows_(copy|add|relu)|mask_grad|max_pool_2x2)$/.test(fn),
   },
   {
     kind: 'waiting for another thread',
@@ -118,11 +118,15 @@ function summarize(dir: string, windowFile: string): void {
   );
   const other = new Map<string, number>();
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  // the busiest profile is the main thread's: it alone runs the whole step; the GEMM workers are
-  // the others that ran the micro-kernel (tsx's module loader runs in a thread of its own)
+  // the main thread's profile is the one that ran autograd and the losses (a waiting worker
+  // is not idle to the profiler: it sits in Atomics.wait); the GEMM workers are the others that ran
+  // the micro-kernel (tsx's module loader runs in a thread of its own)
   const profiles = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile);
-  const inWindow = (p: CpuProfile, count: (fn: string) => boolean): number => {
-    const byId = new Map(p.nodes.map((n) => [n.id, n.callFrame.functionName]));
+  const inWindow = (
+    p: CpuProfile,
+    count: (frame: { functionName: string; url: string }) => boolean,
+  ): number => {
+    const byId = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
     let t = p.startTime;
     let n = 0;
     p.samples.forEach((id, i) => {
@@ -131,10 +135,12 @@ function summarize(dir: string, windowFile: string): void {
     });
     return n;
   };
-  const busy = profiles.map((p) => inWindow(p, (fn) => fn !== '(idle)' && fn !== '(program)'));
-  const mainIndex = busy.reduce((best, v, i) => (v > busy[best]! ? i : best), 0);
+  const stepCode = profiles.map((p) => inWindow(p, (f) => /\/src\/(autograd|lpl|nn)\//.test(f.url)));
+  const mainIndex = stepCode.reduce((best, v, i) => (v > stepCode[best]! ? i : best), 0);
   const isGemmWorker = profiles.map(
-    (p, i) => i !== mainIndex && inWindow(p, (fn) => fn === 'gemm_macro' || fn === 'wasm-function[0]') > 0,
+    (p, i) =>
+      i !== mainIndex &&
+      inWindow(p, (f) => f.functionName === 'gemm_macro' || f.functionName === 'wasm-function[0]') > 0,
   );
   profiles.forEach((p, index) => {
     if (index !== mainIndex && !isGemmWorker[index]) return;
