@@ -13,7 +13,8 @@
  *
  * Threads: jax-js runs its Wasm kernels on a pool of Web Workers only where
  * the global `Worker` and SharedArrayBuffer both exist; Node has no global
- * Worker, so here it runs on one thread (compare it with our 1-thread rows).
+ * Worker, so here it runs on one thread, and our cpu backend on every core:
+ * per thread, our ratio to it is half as large on 2 cores.
  *
  * jax-js counts references: a function takes ownership of the arrays it is
  * given (`.ref` keeps one for later), and reading a result out consumes it.
