@@ -8,6 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import type { DataBenchResult } from './data.bench.js';
 import type { KernelRow } from './kernels.bench.js';
+import { JAXJS_PEER } from './peers/jaxjs.js';
 import type { PeerStepResult } from './peers/tfjs.js';
 import type { StepResult } from './step.bench.js';
 import type { PytorchStepResult } from './peers/pytorch.js';
@@ -128,11 +129,11 @@ export function convTrainingLines(rows: readonly KernelRow[]): string[] {
       return f === null || g === null ? null : f + g;
     };
     const ours = pair('cpu');
-    const theirs = pair('jax-js-wasm');
+    const theirs = pair(JAXJS_PEER);
     if (ours === null || theirs === null) continue;
     lines.push(
       `conv training (forward + weight gradient), ${layer}: cpu ${(1000 * ours).toFixed(1)} µs/image, ` +
-        `jax-js-wasm ${(1000 * theirs).toFixed(1)} µs/image: ${(theirs / ours).toFixed(2)}× jax-js`,
+        `${JAXJS_PEER} ${(1000 * theirs).toFixed(1)} µs/image: ${(theirs / ours).toFixed(2)}× jax-js`,
     );
   }
   return lines;

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { relaxedSimdNodeFlags } from '../src/cli/relaunch.js';
+import { ALLOCATOR_TUNABLES, relaxedSimdNodeFlags } from '../src/cli/relaunch.js';
 import { CpuBackend } from '../src/tensor/backends/cpu.js';
 import { CIFAR_CONFIG, FMNIST_CONFIG } from './shapes.js';
 import { benchStep } from './step.bench.js';
@@ -203,7 +203,7 @@ if (values.help) {
       env: {
         ...process.env,
         [CHILD]: windowFile,
-        GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295',
+        GLIBC_TUNABLES: ALLOCATOR_TUNABLES,
       },
     },
   );

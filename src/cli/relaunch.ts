@@ -13,7 +13,9 @@
  */
 import { spawn } from 'node:child_process';
 
-const TUNABLES = 'glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295';
+/** The glibc allocator settings the commands run under (see above). */
+export const ALLOCATOR_TUNABLES =
+  'glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295';
 
 /** The Node flags that give this process relaxed SIMD: one flag before Node 22, none after. */
 export function relaxedSimdNodeFlags(execArgv: readonly string[] = process.execArgv): string[] {
@@ -34,7 +36,7 @@ export function relaunchWithAllocatorSettings(): boolean {
     [...process.execArgv, ...relaxedSimdNodeFlags(), ...process.argv.slice(1)],
     {
       stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, GLIBC_TUNABLES: TUNABLES },
+      env: { ...process.env, GLIBC_TUNABLES: ALLOCATOR_TUNABLES },
       // its own process group, so that a terminal's Ctrl-C reaches the child once, through this process
       detached: true,
     },

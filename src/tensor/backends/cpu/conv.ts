@@ -13,7 +13,7 @@
  */
 import type { Conv2dParams, DType, FloatArray, HostView } from '../../backend.js';
 import { formatShape, sameShape, ShapeError, windowOutputSize, type Shape } from '../../shape.js';
-import { dtypeOf, isContiguous, zerosView } from '../../view.js';
+import { copyToArray, dtypeOf, isContiguous, zerosView } from '../../view.js';
 import { MR, NR, roundUp } from './blocking.js';
 import { copyContiguous } from './copy.js';
 import type { Heap } from './heap.js';
@@ -85,7 +85,7 @@ function gemmPerImage(
   if (dtype === 'float32' && (epilogue || !direct)) {
     const mode = !epilogue ? 'copy' : epilogue.relu ? 'relu' : 'add';
     const biasAt = heap.alloc(rows);
-    if (epilogue?.bias) heap.data.set(contiguousValues(epilogue.bias), biasAt);
+    if (epilogue?.bias) heap.data.set(copyToArray(epilogue.bias), biasAt);
     else heap.data.fill(0, biasAt, biasAt + rows); // relu alone adds +0, as addBiasRelu does
     const dst = direct ? c : heap.alloc(rows * n); // in place, or reordered into NCHW
     // C[r, i·pixels + q] is at c + r·ldc + i·pixels + q
@@ -148,20 +148,10 @@ export function conv2dForward(
   return out;
 }
 
-/** A 1-D view's values in order. */
-function contiguousValues(v: HostView): FloatArray {
-  const n = v.shape[0]!;
-  if (v.stride[0] === 1) return v.data.subarray(v.offset, v.offset + n);
-  const out = new (v.data instanceof Float64Array ? Float64Array : Float32Array)(n);
-  for (let i = 0; i < n; i++) out[i] = v.data[v.offset + i * v.stride[0]!]!;
-  return out;
-}
-
 /**
- * y[n, o, p] += bias[o] (when given), then y = max(0, y) (with `relu`), in one pass.
- * The ReLU is branch-free, as in elementwise.ts: for float32 the bits of y are
- * kept or cleared with the mask −(y > 0), so −0 and NaN become +0, as
- * `y > 0 ? y : 0` gives; float64 uses that comparison.
+ * y[n, o, p] += bias[o] (when given), then y = max(0, y) (with `relu`), in one pass:
+ * the float64 path and float32 convolutions with K = 0 (float32 otherwise takes
+ * the SIMD pass in gemmPerImage). `v > 0 ? v : 0` turns −0 and NaN into +0.
  */
 function addBiasRelu(
   out: HostView,
@@ -172,17 +162,11 @@ function addBiasRelu(
   relu: boolean,
 ): void {
   const y = out.data;
-  const yBits = y instanceof Float32Array && relu ? new Int32Array(y.buffer, y.byteOffset, y.length) : null;
   for (let n = 0, d = 0; n < images; n++)
     for (let o = 0; o < channels; o++) {
       const b = bias ? bias.data[bias.offset + o * bias.stride[0]!]! : 0;
       if (!relu) for (let q = 0; q < pixels; q++) y[d++]! += b;
-      else if (yBits) {
-        for (let q = 0; q < pixels; q++, d++) {
-          y[d] = y[d]! + b; // rounded to float32 before the comparison, as a separate relu would see it
-          yBits[d] = yBits[d]! & -+(y[d]! > 0);
-        }
-      } else {
+      else {
         for (let q = 0; q < pixels; q++, d++) {
           const v = y[d]! + b;
           y[d] = v > 0 ? v : 0;

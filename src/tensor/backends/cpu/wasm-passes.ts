@@ -208,14 +208,28 @@ function maxPoolFunction(): WasmFunction {
   const NEG_INF = f32x4Const([-Infinity, -Infinity, -Infinity, -Infinity]);
   const corner = (address: number, lanes: [number, number, number, number]): Bytes =>
     f32x4Shuffle(v128Load(get(address)), v128Load(get(address), 16), lanes);
-  /** if (cand > best) { best = cand; val = cand; at = index } lane by lane */
-  const challenge = (candidate: Bytes, index: Bytes, keepBest: boolean): Bytes[] => [
-    set(cand, candidate),
-    set(m, f32x4Gt(get(cand), get(best))),
-    keepBest ? set(best, v128Bitselect(get(cand), get(best), get(m))) : [],
-    set(val, v128Bitselect(get(cand), get(val), get(m))),
-    set(at, v128Bitselect(index, get(at), get(m))),
-  ];
+  /** if (cand > best) { best = cand; val = cand; at = index }, lane by lane (SIMD) or for one window */
+  const challengeWith =
+    (
+      gt: (a: Bytes, b: Bytes) => Bytes,
+      choose: (a: Bytes, b: Bytes, mask: Bytes) => Bytes,
+      l: { cand: number; best: number; val: number; at: number; m: number },
+    ) =>
+    (candidate: Bytes, index: Bytes, keepBest: boolean): Bytes[] => [
+      set(l.cand, candidate),
+      set(l.m, gt(get(l.cand), get(l.best))),
+      keepBest ? set(l.best, choose(get(l.cand), get(l.best), get(l.m))) : [],
+      set(l.val, choose(get(l.cand), get(l.val), get(l.m))),
+      set(l.at, choose(index, get(l.at), get(l.m))),
+    ];
+  const challenge = challengeWith(f32x4Gt, v128Bitselect, { cand, best, val, at, m });
+  const scalarChallenge = challengeWith(f32Gt, select, {
+    cand: sCand,
+    best: sBest,
+    val: sVal,
+    at: sAt,
+    m: sM,
+  });
   const fourWindows: Bytes[] = [
     set(top, add(get(x), bytes(get(e)))),
     set(bottom, add(get(top), bytes(get(w)))),
@@ -232,14 +246,6 @@ function maxPoolFunction(): WasmFunction {
     inc(out, i32(16)),
     inc(arg, i32(16)),
     inc(e, i32(8)),
-  ];
-  /** the same for one window, the scalar way */
-  const scalarChallenge = (candidate: Bytes, index: Bytes, keepBest: boolean): Bytes[] => [
-    set(sCand, candidate),
-    set(sM, f32Gt(get(sCand), get(sBest))),
-    keepBest ? set(sBest, select(get(sCand), get(sBest), get(sM))) : [],
-    set(sVal, select(get(sCand), get(sVal), get(sM))),
-    set(sAt, select(index, get(sAt), get(sM))),
   ];
   const oneWindow: Bytes[] = [
     set(top, add(get(x), bytes(get(e)))),
