@@ -58,6 +58,7 @@ function settings(): DemoSettings {
     width: num('width'),
     batchSize: num('batchSize'),
     epochs: num('epochs'),
+    warmupSteps: num('warmupSteps'),
     lambdaPred: num('lambdaPred'),
     lambdaHebb: num('lambdaHebb'),
     lambdaDecorr: num('lambdaDecorr'),

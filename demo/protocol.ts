@@ -13,6 +13,7 @@ export const CHOSEN_CONFIG_FIELDS = [
   'width',
   'batchSize',
   'epochs',
+  'warmupSteps',
   'lambdaPred',
   'lambdaHebb',
   'lambdaDecorr',

@@ -37,6 +37,8 @@ describe('models/cifar10-lpl-vgg11-w0.25-e20.safetensors', { timeout: 120_000 },
       inputSize: 32,
     });
     expect(c.stats?.mean).toHaveLength(3);
+    // written before the step warm-up existed: resumed, it runs without one, as it was trained
+    expect(c.warmupSteps).toBe(0);
   });
 
   it('is probed by npm run probe on CIFAR-10 binary batches', () => {

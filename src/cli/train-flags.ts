@@ -135,7 +135,7 @@ export const TRAIN_FLAGS: TrainFlag[] = [
     config: 'warmupSteps',
     default: d.warmupSteps,
     paper: paper.warmupSteps,
-    help: 'a linear ramp of the learning rate over the first N steps, on top of the epoch schedule (the same at any batch size)',
+    help: 'a linear ramp of the learning rate over the first N steps, on top of the epoch schedule (the same at any batch size); without one the first full-size steps silence units for good (docs/RESULTS.md); 0 = none',
   },
   {
     name: 'schedule-epochs',

@@ -65,6 +65,11 @@ export interface TrainConfig {
  * 117 updates at 256 but 468 at 64, and on this budget the number of updates
  * decides what is learned (measured: README "Results"). For CIFAR-10 runs the
  * README uses 256.
+ *
+ * The warm-up is a ramp over the first 200 steps (the paper warms up per
+ * epoch, 10 epochs of about 39 steps): without one, the first full-size steps
+ * silence a fifth of layers 4 and 6 for good (docs/RESULTS.md, "Silence comes
+ * from the early step size" and "The bundled data's default run").
  */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   data: null,
@@ -81,7 +86,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   minLr: 1e-6,
   weightDecay: 1.5e-6,
   warmupEpochs: 0,
-  warmupSteps: 0,
+  warmupSteps: 200,
   scheduleEpochs: null,
   lambdaPred: 1,
   lambdaHebb: 1,
@@ -97,6 +102,13 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   seed: 24,
   workers: null,
 };
+
+/**
+ * Fields added to the config after checkpoints were first written, with the
+ * value that their absence meant then: a checkpoint without `warmupSteps` ran
+ * with no step ramp, whatever today's default is.
+ */
+export const ABSENT_IN_OLD_CHECKPOINTS: Partial<TrainConfig> = { warmupSteps: 0 };
 
 /** What the authors used (LPL-SPEC.md), for --help and the README. */
 export const PAPER_TRAIN_CONFIG: Partial<Record<keyof TrainConfig, string>> = {

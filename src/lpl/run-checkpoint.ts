@@ -5,7 +5,7 @@
  * demo page as bytes.
  */
 import { CheckpointError, type CheckpointInfo, type Module, type Optimizer } from '../nn/index.js';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';
+import { ABSENT_IN_OLD_CHECKPOINTS, DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';
 import type { LplRun } from './train.js';
 
 export interface Position {
@@ -50,5 +50,11 @@ export function configOfCheckpoint(
       `${file}: not a training checkpoint of this project (no input size in its metadata)`,
     );
   }
-  return { ...DEFAULT_TRAIN_CONFIG, ...config, inputSize: extra.inputSize, channels: extra.channels };
+  return {
+    ...DEFAULT_TRAIN_CONFIG,
+    ...ABSENT_IN_OLD_CHECKPOINTS,
+    ...config,
+    inputSize: extra.inputSize,
+    channels: extra.channels,
+  };
 }

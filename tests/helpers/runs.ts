@@ -10,6 +10,7 @@ export function tinyTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConf
     workers: 0,
     epochs: 1,
     warmupEpochs: 0,
+    warmupSteps: 0,
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 /** The learning rate of a run's steps: the epoch schedule, its horizon, and the step warm-up. */
 import { describe, expect, it } from 'vitest';
-import { configProblems, type TrainConfig } from '../../src/lpl/config.js';
+import { DEFAULT_TRAIN_CONFIG, configProblems, type TrainConfig } from '../../src/lpl/config.js';
+import { configOfCheckpoint } from '../../src/lpl/run-checkpoint.js';
 import { loadTrainingData } from '../../src/lpl/run-data.js';
 import { LplRun } from '../../src/lpl/train.js';
 import { warmupCosineLr } from '../../src/nn/schedule.js';
@@ -56,5 +57,20 @@ describe('LplRun.lrAt', () => {
       'warmup-epochs must be in [0, schedule-epochs), got 10 with 8',
     ]);
     expect(configProblems({ ...base, warmupEpochs: 10, scheduleEpochs: 800 })).toEqual([]);
+  });
+});
+
+describe('configOfCheckpoint', () => {
+  const extra = JSON.stringify({ inputSize: 28, channels: 1 });
+  it('a config saved without warmupSteps (older checkpoints) means no step ramp, not the default', () => {
+    const { warmupSteps: _, ...old } = tinyTrainConfig();
+    expect(DEFAULT_TRAIN_CONFIG.warmupSteps).toBeGreaterThan(0);
+    const c = configOfCheckpoint({ config: JSON.stringify(old), extra }, 'old.safetensors');
+    expect(c.warmupSteps).toBe(0);
+    expect(c.inputSize).toBe(28);
+  });
+  it('a saved warmupSteps is kept', () => {
+    const saved = JSON.stringify(tinyTrainConfig({ warmupSteps: 37 }));
+    expect(configOfCheckpoint({ config: saved, extra }, 'new.safetensors').warmupSteps).toBe(37);
   });
 });
