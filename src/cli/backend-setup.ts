@@ -142,7 +142,7 @@ export async function setupBackend(
   const cpu = new CpuBackend({ threads });
   if (name === 'cpu') {
     setBackend(cpu);
-    return `cpu (${cpu.threads} threads)`;
+    return `cpu (${threadsText(cpu.threads)})`;
   }
   // auto, first choice: webgpu, only on a real GPU and only when faster than cpu on these shapes
   let webgpuNote: string;
@@ -164,7 +164,7 @@ export async function setupBackend(
   const gpuModes = usableModes().filter((m) => m !== 'cpu');
   if (gpuModes.length === 0) {
     setBackend(cpu);
-    return `cpu (${cpu.threads} threads); auto: ${webgpuNote}; no gpu.js mode besides plain JS here, nothing else to time`;
+    return `cpu (${threadsText(cpu.threads)}); auto: ${webgpuNote}; no gpu.js mode besides plain JS here, nothing else to time`;
   }
   const layers = convLayers(model, inputSize, inChannels, 2 * batchSize);
   const gpujs = gpujsBackend((f['gpujs-mode'] as string | undefined) ?? gpuModes[0]);
@@ -173,4 +173,9 @@ export async function setupBackend(
   });
   setBackend(result.backend);
   return `auto${result.fromCache ? ' (cached)' : ''} (${webgpuNote}):\n${result.summary}`;
+}
+
+/** "1 thread", "2 threads". */
+function threadsText(n: number): string {
+  return `${n} thread${n === 1 ? '' : 's'}`;
 }
