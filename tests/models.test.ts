@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkpointConfig } from '../src/lpl/run-state.js';
+import { readSafetensors } from '../src/nn/safetensors.js';
 import { cifarRecords, patternBytes } from './data/fixtures.js';
 
 const root = join(import.meta.dirname, '..');
@@ -77,5 +78,31 @@ describe('models/cifar10-lpl-vgg11-w0.25-e20.safetensors', { timeout: 120_000 },
     expect(report.layers.map((l: { channels: number }) => l.channels)).toEqual([
       16, 32, 64, 64, 128, 128, 128, 128,
     ]);
+  });
+});
+
+const long = join(root, 'models', 'cifar10-lpl-vgg11-w0.25-e100-ws400.safetensors');
+
+describe('models/cifar10-lpl-vgg11-w0.25-e100-ws400.safetensors', { timeout: 120_000 }, () => {
+  it('holds the recipe it was trained with and the position of a finished run', () => {
+    expect(checkpointConfig(long)).toMatchObject({
+      width: 0.25,
+      epochs: 100,
+      scheduleEpochs: 100,
+      batchSize: 256,
+      warmupEpochs: 0,
+      warmupSteps: 400,
+      holdout: 10000,
+      lr: 1e-3,
+      usePred: true,
+      useHebb: true,
+      useDecorr: true,
+      mode: 'layer-local',
+      seed: 24,
+      channels: 3,
+      inputSize: 32,
+    });
+    const { metadata } = readSafetensors(long);
+    expect(JSON.parse(metadata.extra ?? '{}').position).toEqual({ epoch: 100, step: 0, globalStep: 15600 });
   });
 });
