@@ -18,24 +18,29 @@ const model = join(root, 'models', 'cifar10-lpl-vgg11-w0.25-e20.safetensors');
 const work = mkdtempSync(join(tmpdir(), 'lpl-models-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** What both shipped networks share: all three terms, layer-local, the paper's seed, CIFAR-10's 32×32 RGB. */
+const FULL_LPL_ON_CIFAR10 = {
+  arch: 'vgg11',
+  lambdaPred: 1,
+  lambdaHebb: 1,
+  lambdaDecorr: 10,
+  usePred: true,
+  useHebb: true,
+  useDecorr: true,
+  mode: 'layer-local',
+  seed: 24,
+  channels: 3,
+  inputSize: 32,
+};
+
 describe('models/cifar10-lpl-vgg11-w0.25-e20.safetensors', { timeout: 120_000 }, () => {
   it('holds the configuration it was trained with', () => {
     const c = checkpointConfig(model);
     expect(c).toMatchObject({
-      arch: 'vgg11',
       width: 0.25,
       epochs: 20,
       batchSize: 256,
-      lambdaPred: 1,
-      lambdaHebb: 1,
-      lambdaDecorr: 10,
-      usePred: true,
-      useHebb: true,
-      useDecorr: true,
-      mode: 'layer-local',
-      seed: 24,
-      channels: 3,
-      inputSize: 32,
+      ...FULL_LPL_ON_CIFAR10,
     });
     expect(c.stats?.mean).toHaveLength(3);
     // written before the step warm-up existed: resumed, it runs without one, as it was trained
@@ -94,13 +99,7 @@ describe('models/cifar10-lpl-vgg11-w0.25-e100-ws400.safetensors', { timeout: 120
       warmupSteps: 400,
       holdout: 10000,
       lr: 1e-3,
-      usePred: true,
-      useHebb: true,
-      useDecorr: true,
-      mode: 'layer-local',
-      seed: 24,
-      channels: 3,
-      inputSize: 32,
+      ...FULL_LPL_ON_CIFAR10,
     });
     const { metadata } = readSafetensors(long);
     expect(JSON.parse(metadata.extra ?? '{}').position).toEqual({ epoch: 100, step: 0, globalStep: 15600 });
