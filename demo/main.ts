@@ -6,8 +6,10 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { DEFAULT_TRAIN_CONFIG } from '../src/lpl/config.js';
 import { layerFigureSvg } from '../src/report/figure-svg.js';
 import {
+  CHOSEN_CONFIG_FIELDS,
   DEMO_BACKENDS,
   type DemoBackend,
   type DemoSettings,
@@ -41,6 +43,13 @@ const query = new URLSearchParams(location.search);
 const backendSelect = form.elements.namedItem('backend') as HTMLSelectElement;
 for (const b of DEMO_BACKENDS) backendSelect.add(new Option(b, b));
 backendSelect.value = query.get('backend') ?? 'cpu';
+// The form starts at the command line's defaults (src/lpl/config.ts): the page and `npm run train` agree.
+for (const key of CHOSEN_CONFIG_FIELDS) {
+  const input = form.elements.namedItem(key) as HTMLInputElement;
+  const value = DEFAULT_TRAIN_CONFIG[key];
+  if (typeof value === 'boolean') input.checked = value;
+  else input.value = String(value);
+}
 for (const [key, value] of query) {
   const input = form.elements.namedItem(key) as HTMLInputElement | null;
   if (input && key !== 'backend') {
